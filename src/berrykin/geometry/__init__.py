@@ -1,0 +1,21 @@
+"""Geometry of the phase-space texture: m, F_IJ, energies, moments, velocities, Berry fluxes."""
+
+from .api import (
+    band_energies,
+    berry_curvature,
+    curvature_scalar,
+    energy_shift,
+    gap_vector,
+    liouville_factor,
+    magnetic_moment,
+    momentum_berry_field,
+    momentum_electric_field,
+    phase_space_velocity,
+    texture,
+)
+
+__all__ = [
+    "band_energies", "berry_curvature", "curvature_scalar", "energy_shift", "gap_vector",
+    "liouville_factor", "magnetic_moment", "momentum_berry_field", "momentum_electric_field",
+    "phase_space_velocity", "texture",
+]

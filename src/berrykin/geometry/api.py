@@ -1,0 +1,126 @@
+"""Public geometry of a two-band model, vectorised over leading axes.
+
+Every function takes ``r`` of shape ``(..., d)`` (or None for models without r dependence),
+``p`` of shape ``(..., d)`` and ``t`` (scalar or broadcastable), and returns NumPy float64
+arrays whose leading shape is the broadcast of the three. Units: hbar = e = 1; see
+:mod:`berrykin.conventions` for signs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..conventions import q as charge
+from . import pointwise as pw
+from ._vectorize import as_points, evaluate
+
+
+def _reshape(vals, lead):
+    return vals.reshape(lead + vals.shape[1:])
+
+
+def gap_vector(model, r=None, p=None, t=0.0):
+    """Delta(r, p, t), shape (..., 3)."""
+    X, lead = as_points(model, r, p, t)
+    return _reshape(evaluate(pw.gap_vector, model, X), lead)
+
+
+def texture(model, r=None, p=None, t=0.0):
+    """The spin texture ``m = Delta/|Delta|`` (paper after Eq. 12), shape (..., 3)."""
+    D = gap_vector(model, r, p, t)
+    return D / np.linalg.norm(D, axis=-1, keepdims=True)
+
+
+def berry_curvature(model, r=None, p=None, t=0.0):
+    """The phase-space-time Berry curvature ``F_IJ = m . (d_I m x d_J m)`` (Eq. 18, ERRATA).
+
+    Shape (..., 2d+1, 2d+1), coordinates ordered (r_1..r_d, p_1..p_d, t); antisymmetric.
+    The band Berry curvature in the usual convention is ``q_s F_IJ`` with ``q_s = -s/2``.
+
+    >>> from berrykin.models import MassiveDirac2D
+    >>> F = berry_curvature(MassiveDirac2D(m=1.0), p=[0.0, 0.0])
+    >>> round(float(F[2, 3]), 12)   # F_{p_x p_y} = B_k = m/E^3 at k = 0
+    1.0
+    """
+    X, lead = as_points(model, r, p, t)
+    return _reshape(evaluate(pw.berry_tensor, model, X), lead)
+
+
+def curvature_scalar(model, r=None, p=None, t=0.0):
+    """``F = sum_l F_{r_l p_l}`` (paper after Eq. 21), shape (...). For minimal coupling
+    ``F = b . B_k`` (Eq. F3)."""
+    d = model.dim
+    F = berry_curvature(model, r, p, t)
+    idx = np.arange(d)
+    return F[..., idx, d + idx].sum(axis=-1)
+
+
+def band_energies(model, r=None, p=None, t=0.0, corrected=False):
+    """Band energies ``eps_s = (eps + s|Delta|)/2`` (Eq. 13), shape (..., 2), bands (+1, -1).
+
+    With ``corrected=True`` both include ``delta eps = -|Delta| F/4`` (Eq. 23; ERRATA 5).
+    """
+    X, lead = as_points(model, r, p, t)
+    return _reshape(evaluate(pw.band_energies, model, X, bool(corrected)), lead)
+
+
+def energy_shift(model, r=None, p=None, t=0.0):
+    """``delta eps = -|Delta| F / 4`` (Eq. 23; the same for both bands), shape (...)."""
+    D = np.linalg.norm(gap_vector(model, r, p, t), axis=-1)
+    return -D * curvature_scalar(model, r, p, t) / 4.0
+
+
+def liouville_factor(model, r=None, p=None, t=0.0, band=+1):
+    """Phase-space density-of-states factor ``D_s = 1 - q_s F`` (Eq. 28, linear order)."""
+    return 1.0 - charge(band) * curvature_scalar(model, r, p, t)
+
+
+def momentum_berry_field(model, r=None, p=None, t=0.0):
+    """Momentum-space Berry field B_k with ``F_{k_i k_j} = eps_ijl (B_k)_l`` (App. E).
+
+    Shape (..., 3); in 2D only the z component is non-zero (``B_k = m/E^3 z`` for massive
+    Dirac). Requires d >= 2.
+    """
+    d = model.dim
+    if d < 2:
+        from ..errors import ParameterError
+
+        raise ParameterError("model.dim", d, "d = 2 or 3 for a momentum-space Berry field")
+    F = berry_curvature(model, r, p, t)
+    Fk = F[..., d : 2 * d, d : 2 * d]
+    B = np.zeros(Fk.shape[:-2] + (3,))
+    if d == 2:
+        B[..., 2] = Fk[..., 0, 1]
+    else:
+        B[..., 0], B[..., 1], B[..., 2] = Fk[..., 1, 2], Fk[..., 2, 0], Fk[..., 0, 1]
+    return B
+
+
+def momentum_electric_field(model, r=None, p=None, t=0.0):
+    """Momentum-space fictitious electric field ``calE_{k,i} = F_{k_i t}`` (App. E), shape (..., d).
+
+    For massive Dirac with m(t): ``calE_k = (mdot/E^3) z x k`` (Sec. III B).
+    """
+    d = model.dim
+    F = berry_curvature(model, r, p, t)
+    return F[..., d : 2 * d, 2 * d]
+
+
+def magnetic_moment(model, r=None, p=None, t=0.0):
+    """Orbital moment ``M_k = |Delta| B_k / 4`` (Eq. 35), shape (..., 3), so that
+    ``delta eps = -M_k . b`` under minimal coupling. Massive Dirac: ``m/(2E^2) z``."""
+    D = np.linalg.norm(gap_vector(model, r, p, t), axis=-1)
+    return D[..., None] * momentum_berry_field(model, r, p, t) / 4.0
+
+
+def phase_space_velocity(model, r=None, p=None, t=0.0, band=+1, energy_shift=True, anomalous=True):
+    """Semiclassical phase-space velocity ``(rdot, pdot)`` of band s (Eq. 24), shape (..., 2d).
+
+    ``rdot = d_p bar-eps_s + q_s (F_{tp} + F_{p p_l} d_{r_l} eps_s - F_{p r_l} d_{p_l} eps_s)``
+    ``pdot = -d_r bar-eps_s - q_s (F_{tr} + F_{r p_l} d_{r_l} eps_s - F_{r r_l} d_{p_l} eps_s)``
+    with ``bar-eps_s = eps_s - |Delta| F / 4``. Canonical momentum. ``energy_shift=False`` drops
+    the Eq. 23 shift, ``anomalous=False`` the q_s Berry terms (plain Boltzmann velocities).
+    """
+    charge(band)
+    X, lead = as_points(model, r, p, t)
+    return _reshape(evaluate(pw.velocity, model, X, int(band), bool(energy_shift), bool(anomalous)), lead)

@@ -1,0 +1,111 @@
+"""Geometry of the texture at a single point X = (r_1..r_d, p_1..p_d, t), as pure JAX functions.
+
+These are the compiled cores behind :mod:`berrykin.geometry.api`; each takes the model and one
+point ``X`` of shape ``(2d+1,)`` and is vectorised there with ``jax.vmap``. Derivatives are exact
+(forward-mode automatic differentiation), never finite differences.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+
+def split(model, X):
+    """``(r, p, t)`` from a point ``X`` of shape ``(2d+1,)``."""
+    d = model.dim
+    return X[:d], X[d : 2 * d], X[2 * d]
+
+
+def gap_vector(model, X):
+    """Delta at X, shape (3,)."""
+    r, p, t = split(model, X)
+    return model.gap(r, p, t)
+
+
+def eps_scalar(model, X):
+    """eps = Tr eps_hat at X."""
+    r, p, t = split(model, X)
+    return model.eps(r, p, t)
+
+
+def symplectic(d, dtype=jnp.float64):
+    """The 2d x 2d symplectic matrix with ``J^{r_l p_l} = +1`` (paper Eq. 10)."""
+    eye = jnp.eye(d, dtype=dtype)
+    zero = jnp.zeros((d, d), dtype=dtype)
+    return jnp.block([[zero, eye], [-eye, zero]])
+
+
+def curvature_from_jacobian(D, jac):
+    """``F_IJ = Delta . (d_I Delta x d_J Delta) / |Delta|^3`` (Eq. 18 with the ERRATA form).
+
+    D: (3,), jac: (3, n) with ``jac[a, I] = d_I Delta_a``. Returns (n, n), antisymmetric.
+    """
+    cols = jac.T  # (n, 3)
+    # (D . (u x v)) = det[D, u, v] = u . (v x D)
+    vxD = jnp.cross(cols, D)  # (n, 3): d_J Delta x D
+    F = cols @ vxD.T  # F[I, J] = d_I Delta . (d_J Delta x D)
+    return F / jnp.linalg.norm(D) ** 3
+
+
+def berry_tensor(model, X):
+    """F_IJ over all 2d+1 coordinates at X, shape (2d+1, 2d+1)."""
+    D = gap_vector(model, X)
+    jac = jax.jacfwd(lambda Y: gap_vector(model, Y))(X)
+    return curvature_from_jacobian(D, jac)
+
+
+def scalar_curvature(F, d):
+    """``F = sum_l F_{r_l p_l}`` from the tensor (paper after Eq. 21)."""
+    idx = jnp.arange(d)
+    return jnp.sum(F[idx, d + idx])
+
+
+def _energy_terms(model, X):
+    """(eps, |Delta|, |Delta| F) at X, with F_IJ as auxiliary output."""
+    d = model.dim
+    F = berry_tensor(model, X)
+    Dn = jnp.linalg.norm(gap_vector(model, X))
+    return jnp.stack([eps_scalar(model, X), Dn, Dn * scalar_curvature(F, d)]), F
+
+
+def local_geometry(model, X):
+    """Everything the sEOM need at X.
+
+    Returns ``(vals, grads, F)`` with ``vals = (eps, |Delta|, |Delta| F)``, ``grads`` their
+    derivatives over the 2d+1 coordinates (shape (3, 2d+1)) and ``F`` the tensor F_IJ.
+    """
+    grads, F = jax.jacfwd(lambda Y: _energy_terms(model, Y), has_aux=True)(X)
+    vals, _ = _energy_terms(model, X)
+    return vals, grads, F
+
+
+def band_energies(model, X, corrected):
+    """``(eps_+, eps_-)`` (Eq. 13), optionally plus ``delta eps = -|Delta| F / 4`` (Eq. 23)."""
+    F = berry_tensor(model, X)
+    e = eps_scalar(model, X)
+    Dn = jnp.linalg.norm(gap_vector(model, X))
+    shift = -Dn * scalar_curvature(F, model.dim) / 4.0 if corrected else 0.0
+    return jnp.stack([(e + Dn) / 2 + shift, (e - Dn) / 2 + shift])
+
+
+def velocity(model, X, band, energy_shift=True, anomalous=True):
+    """Phase-space velocity ``(rdot, pdot)`` of band ``band`` at X (paper Eq. 24).
+
+    ``xdot^j = -J^{ij} (d_i bar-eps_s + q_s F_{ti}) - q_s d_i eps_s F^{ij}`` with
+    ``F^{ij} = (J F J^T)_{ij}`` and ``bar-eps_s = eps_s - |Delta| F/4``. ``energy_shift`` and
+    ``anomalous`` switch off the Eq. 23 shift and the Berry-curvature (q_s) terms.
+    """
+    d = model.dim
+    q = -0.5 * band
+    _, g, F = local_geometry(model, X)
+    grad_eps_s = 0.5 * (g[0, : 2 * d] + band * g[1, : 2 * d])
+    grad_bar = grad_eps_s - (0.25 * g[2, : 2 * d] if energy_shift else 0.0)
+    J = symplectic(d, X.dtype)
+    xdot = -grad_bar @ J
+    if anomalous:
+        Fps = F[: 2 * d, : 2 * d]
+        Ft = F[2 * d, : 2 * d]  # F_{t i}
+        Fup = J @ Fps @ J.T
+        xdot = xdot - q * (Ft @ J) - q * (grad_eps_s @ Fup)
+    return xdot

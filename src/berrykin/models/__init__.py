@@ -1,0 +1,31 @@
+"""Two-band phase-space Hamiltonians ``eps/2 + Delta . tau`` (paper Eq. 12), textures and fields."""
+
+from .base import Model, TwoBandModel
+from .continuum import MassiveDirac2D, Weyl3D
+from .fields import (
+    CombinedField,
+    GaugeField,
+    GaugePotential,
+    MinimalCoupling,
+    UniformElectricField,
+    UniformMagneticField,
+)
+from .lattice import QWZ, RiceMele
+from .textured import TexturedFerromagnet2D
+from .textures import DomainWall, Skyrmion, Uniform
+
+#: Built-in models by name (used by the command line).
+BUILTIN_MODELS = {
+    "MassiveDirac2D": MassiveDirac2D,
+    "Weyl3D": Weyl3D,
+    "QWZ": QWZ,
+    "RiceMele": RiceMele,
+    "TexturedFerromagnet2D": TexturedFerromagnet2D,
+}
+
+__all__ = [
+    "Model", "TwoBandModel", "MassiveDirac2D", "Weyl3D", "QWZ", "RiceMele",
+    "TexturedFerromagnet2D", "Skyrmion", "DomainWall", "Uniform", "GaugeField",
+    "UniformMagneticField", "UniformElectricField", "GaugePotential", "CombinedField",
+    "MinimalCoupling", "BUILTIN_MODELS",
+]
