@@ -40,19 +40,32 @@ def curvature_from_jacobian(D, jac):
     """``F_IJ = Delta . (d_I Delta x d_J Delta) / |Delta|^3`` (Eq. 18 with the ERRATA form).
 
     D: (3,), jac: (3, n) with ``jac[a, I] = d_I Delta_a``. Returns (n, n), antisymmetric.
+    Written with element-wise products only (no small matmuls), which XLA fuses well.
     """
-    cols = jac.T  # (n, 3)
-    # (D . (u x v)) = det[D, u, v] = u . (v x D)
-    vxD = jnp.cross(cols, D)  # (n, 3): d_J Delta x D
-    F = cols @ vxD.T  # F[I, J] = d_I Delta . (d_J Delta x D)
-    return F / jnp.linalg.norm(D) ** 3
+    x, y, z = jac[0], jac[1], jac[2]
+    c0 = y[:, None] * z[None, :] - z[:, None] * y[None, :]
+    c1 = z[:, None] * x[None, :] - x[:, None] * z[None, :]
+    c2 = x[:, None] * y[None, :] - y[:, None] * x[None, :]
+    norm2 = D[0] * D[0] + D[1] * D[1] + D[2] * D[2]
+    return (D[0] * c0 + D[1] * c1 + D[2] * c2) / (norm2 * jnp.sqrt(norm2))
+
+
+def jacobian(fn, X):
+    """Exact Jacobian of ``fn`` at X, one forward-mode pass per coordinate.
+
+    The tangents are constant one-hot vectors, so XLA removes the work of coordinates a
+    function does not depend on (e.g. t for a static texture). Returns (out..., n).
+    """
+    n = X.shape[0]
+    eye = jnp.eye(n, dtype=X.dtype)
+    cols = [jax.jvp(fn, (X,), (eye[i],))[1] for i in range(n)]
+    return jnp.stack(cols, axis=-1)
 
 
 def berry_tensor(model, X):
     """F_IJ over all 2d+1 coordinates at X, shape (2d+1, 2d+1)."""
-    D = gap_vector(model, X)
-    jac = jax.jacfwd(lambda Y: gap_vector(model, Y))(X)
-    return curvature_from_jacobian(D, jac)
+    g = lambda Y: gap_vector(model, Y)  # noqa: E731
+    return curvature_from_jacobian(g(X), jacobian(g, X))
 
 
 def scalar_curvature(F, d):
@@ -75,8 +88,8 @@ def local_geometry(model, X):
     Returns ``(vals, grads, F)`` with ``vals = (eps, |Delta|, |Delta| F)``, ``grads`` their
     derivatives over the 2d+1 coordinates (shape (3, 2d+1)) and ``F`` the tensor F_IJ.
     """
-    grads, F = jax.jacfwd(lambda Y: _energy_terms(model, Y), has_aux=True)(X)
-    vals, _ = _energy_terms(model, X)
+    vals, F = _energy_terms(model, X)
+    grads = jacobian(lambda Y: _energy_terms(model, Y)[0], X)
     return vals, grads, F
 
 
