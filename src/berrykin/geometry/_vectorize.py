@@ -10,7 +10,8 @@ import numpy as np
 from ..errors import ParameterError, ShapeError
 
 #: Points evaluated per compiled call; larger inputs are processed in chunks of this size.
-CHUNK = 1 << 17
+#: 2^16 keeps a chunk's buffers cache-friendly (2^17 was ~20-40% slower on a 2-core machine).
+CHUNK = 1 << 16
 
 
 def as_points(model, r, p, t):
@@ -54,17 +55,31 @@ def compiled(fn, model, *static):
 
 
 def evaluate(fn, model, X, *static):
-    """Apply ``fn`` pointwise to X (N, n) in float64, chunked; returns a NumPy array (N, ...)."""
+    """Apply ``fn`` pointwise to X (N, n) in float64, chunked; returns a NumPy array (N, ...).
+
+    Chunks are dispatched one ahead of the copy of the previous result (JAX dispatch is
+    asynchronous), and results are written into one preallocated array (no concatenation).
+    """
     with jax.enable_x64(True):
         f = compiled(fn, model, *static)
         n = X.shape[0]
         if n <= CHUNK:
             return np.asarray(f(X))
-        outs = []
-        for start in range(0, n, CHUNK):
-            block = X[start : start + CHUNK]
-            m = block.shape[0]
-            if m < CHUNK:  # pad so that every call has the compiled shape
-                block = np.concatenate([block, np.repeat(block[-1:], CHUNK - m, axis=0)])
-            outs.append(np.asarray(f(block))[:m])
-        return np.concatenate(outs)
+        out = None
+        pending = None
+        for start in range(0, n + CHUNK, CHUNK):
+            current = None
+            if start < n:
+                block = X[start : start + CHUNK]
+                m = block.shape[0]
+                if m < CHUNK:  # pad so that every call has the compiled shape
+                    block = np.concatenate([block, np.broadcast_to(block[-1:], (CHUNK - m,) + block.shape[1:])])
+                current = (start, m, f(block))
+            if pending is not None:
+                s0, m0, y = pending
+                y = np.asarray(y)
+                if out is None:
+                    out = np.empty((n,) + y.shape[1:], dtype=y.dtype)
+                out[s0 : s0 + m0] = y[:m0]
+            pending = current
+        return out

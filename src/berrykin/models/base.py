@@ -41,11 +41,18 @@ class Model:
 
     # -- helpers shared by all models -------------------------------------------------
     def hamiltonian(self, r, p, t=0.0):
-        """The 2x2 matrix ``eps/2 + Delta . sigma/2`` at one point (numpy, complex128)."""
+        """The 2x2 matrix ``eps/2 + Delta . sigma/2`` at one point (numpy, complex128).
+
+        ``r`` may be None for models without r dependence.
+        """
+        import jax
         import numpy as np
 
-        e = float(self.eps(jnp.asarray(r, float), jnp.asarray(p, float), t))
-        d = np.asarray(self.gap(jnp.asarray(r, float), jnp.asarray(p, float), t), float)
+        p = np.asarray(p, dtype=np.float64).reshape(self.dim)
+        r = np.zeros(self.dim) if r is None else np.asarray(r, dtype=np.float64).reshape(self.dim)
+        with jax.enable_x64(True):
+            e = float(self.eps(jnp.asarray(r), jnp.asarray(p), jnp.float64(t)))
+            d = np.asarray(self.gap(jnp.asarray(r), jnp.asarray(p), jnp.float64(t)), dtype=np.float64)
         return np.array(
             [[e / 2 + d[2] / 2, (d[0] - 1j * d[1]) / 2], [(d[0] + 1j * d[1]) / 2, e / 2 - d[2] / 2]]
         )

@@ -1,0 +1,188 @@
+"""End-to-end tests of the ``berrykin`` command line, run as a subprocess.
+
+The references are closed forms written here (paper Sec. III A-B, Eq. 51, ERRATA items 2 and
+choice 9, topological counting), never read back from the CLI's own ``reference`` field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RTOL = 1e-8
+
+
+def run_cli(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "berrykin.cli.main", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _E(k, m):
+    return math.hypot(k, m)
+
+
+def closed_form(quantity: str, p: dict) -> float:
+    """The reference of one summary.json entry, from its parameters."""
+    if quantity == "dirac_berry_field":  # B_k = m/E^3 (Sec. III A)
+        return p["m"] / _E(p["k"], p["m"]) ** 3
+    if quantity == "dirac_magnetic_moment":  # M_k = m/(2 E^2) (Eq. 35)
+        return p["m"] / (2 * _E(p["k"], p["m"]) ** 2)
+    if quantity == "weyl_berry_radial":  # B_k = chi k/k^3 (Eq. 51)
+        return p["chirality"] / float(np.dot(p["k"], p["k"]))
+    if quantity == "weyl_berry_transverse":
+        return 0.0
+    if quantity == "weyl_monopole_flux":  # monopole of charge chi
+        return 4 * math.pi * p["chirality"]
+    if quantity == "weyl_monopole_charge":
+        return float(p["chirality"])
+    if quantity == "faraday_electric_field":  # calE_k = (mdot/E^3) z x k (Sec. III B)
+        return p["m_dot"] * p["k"] / _E(p["k"], p["m"]) ** 3
+    if quantity == "faraday_berry_rate":  # dB/dt = mdot (k^2 - 2 m^2)/E^5
+        return p["m_dot"] * (p["k"] ** 2 - 2 * p["m"] ** 2) / _E(p["k"], p["m"]) ** 5
+    if quantity == "faraday_law_residual":  # d_t B + curl_k calE = 0
+        return 0.0
+    if quantity == "minimal_coupling_curvature":  # F = b . B_k (Eq. F3) at kinetic k
+        kn = float(np.linalg.norm(p["k"]))
+        return p["b"] * p["m"] / _E(kn, p["m"]) ** 3
+    if quantity == "minimal_coupling_energy_shift":  # delta eps = -b M_k (Eqs. 23, 35)
+        kn = float(np.linalg.norm(p["k"]))
+        return -p["b"] * p["m"] / (2 * _E(kn, p["m"]) ** 2)
+    if quantity == "cyclotron_velocity":  # Eq. 42 / errata 2: b m k/(2E^4), both bands
+        kn = float(np.linalg.norm(p["k"]))
+        return p["b"] * p["m"] * kn / (2 * _E(kn, p["m"]) ** 4)
+    if quantity == "skyrmion_flux":  # core -z, far field +z, vorticity +1: winding -1
+        return -4 * math.pi
+    if quantity in ("qwz_nu_quadrature", "qwz_nu_chern"):  # issue 2 / ERRATA choice 9
+        return {-3.0: 0.0, -1.0: -1.0, 1.0: 1.0, 3.0: 0.0}[p["m"]]
+    if quantity in ("rice_mele_pump", "rice_mele_pump_chern"):
+        # one preimage of the north pole, at k = pi, W t = pi/2 (all parameters > 0), with
+        # det d(Delta_x, Delta_y)/d(k, t) = -2 dimerization W hopping < 0: degree -1.
+        assert p["hopping"] > 0 and p["dimerization"] > 0 and p["staggered"] > 0
+        return -1.0
+    raise AssertionError(f"unexpected quantity {quantity!r} in summary.json")
+
+
+REQUIRED = {
+    "dirac_berry_field", "dirac_magnetic_moment", "weyl_berry_radial", "weyl_berry_transverse",
+    "weyl_monopole_flux", "faraday_electric_field", "faraday_berry_rate",
+    "faraday_law_residual", "minimal_coupling_curvature", "minimal_coupling_energy_shift",
+    "cyclotron_velocity", "skyrmion_flux", "qwz_nu_quadrature", "rice_mele_pump",
+}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "berrykin-report"
+    proc = run_cli("reproduce", "--quick", "--out", str(out))
+    return out, proc
+
+
+def test_reproduce_exits_cleanly_and_prints_table(report):
+    out, proc = report
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "computed" in proc.stdout and "reference" in proc.stdout
+
+
+def test_summary_matches_closed_forms(report):
+    out, _ = report
+    entries = json.loads((out / "summary.json").read_text())
+    assert isinstance(entries, list) and entries
+    assert REQUIRED <= {e["quantity"] for e in entries}
+    for e in entries:
+        assert {"case", "computed", "reference", "difference"} <= set(e)
+        ref = closed_form(e["quantity"], e["params"])
+        assert e["computed"] is not None, e["case"]
+        assert abs(e["computed"] - ref) <= RTOL * max(abs(ref), 1.0), (e["case"], e["computed"], ref)
+        assert e["reference"] == pytest.approx(ref, rel=1e-12, abs=1e-15), e["case"]
+        assert e["difference"] == pytest.approx(abs(e["computed"] - e["reference"]), abs=1e-15)
+
+
+def test_summary_covers_both_bands_and_signs(report):
+    out, _ = report
+    entries = json.loads((out / "summary.json").read_text())
+    bands = {e["params"]["band"] for e in entries if e["quantity"] == "cyclotron_velocity"}
+    assert bands == {1, -1}
+    masses = {e["params"]["m"] for e in entries if e["quantity"] == "dirac_berry_field"}
+    assert any(m < 0 for m in masses) and any(m > 0 for m in masses)
+    nus = {e["params"]["m"] for e in entries if e["quantity"] == "qwz_nu_quadrature"}
+    assert nus == {-3.0, -1.0, 1.0, 3.0}
+
+
+def test_report_files_written_completely(report):
+    out, _ = report
+    md = (out / "report.md").read_text()
+    entries = json.loads((out / "summary.json").read_text())
+    for e in entries:
+        assert e["case"] in md
+    pngs = sorted(out.glob("*.png"))
+    names = {p.name for p in pngs}
+    assert {"fig5_dirac_fields.png", "fig7_faraday.png"} <= names
+    assert any(n.startswith("texture_") for n in names)
+    for png in pngs:
+        data = png.read_bytes()
+        assert len(data) > 1000 and data[:8] == b"\x89PNG\r\n\x1a\n", png
+        assert png.name in md
+    assert not [p for p in os.listdir(out) if p.endswith(".tmp")]
+
+
+def _script():
+    script = Path(sys.executable).with_name("berrykin")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "berrykin.cli.main"]
+
+
+def test_models_lists_builtins_with_defaults():
+    from berrykin.models import BUILTIN_MODELS
+
+    proc = subprocess.run([*_script(), "models"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert len(BUILTIN_MODELS) == 5
+    for name, cls in BUILTIN_MODELS.items():
+        assert name in proc.stdout
+        for f in dataclasses.fields(cls):
+            assert f"{f.name} = " in proc.stdout
+
+
+def test_bad_option_exits_2_without_traceback():
+    proc = run_cli("reproduce", "--no-such-option")
+    assert proc.returncode == 2
+    assert "unrecognized arguments" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_config_errors_exit_2_with_message(tmp_path, capsys):
+    from berrykin.cli.main import main
+
+    assert main(["models", "NoSuchModel"]) == 2
+    err = capsys.readouterr().err
+    assert "NoSuchModel" in err and "QWZ" in err and "Traceback" not in err
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    assert main(["--quiet", "reproduce", "--out", str(a_file)]) == 2
+    assert "not a directory" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
+
+
+def test_readme_quick_start_and_example():
+    readme = ROOT / "README.md"
+    if not readme.exists():
+        pytest.skip("README.md not next to the tests")
+    text = readme.read_text()
+    assert 'pip install . && berrykin reproduce --quick' in text
+    assert 'pip install ".[test]" && python -m pytest -q' in text
+    blocks = text.split("```python")[1:]
+    assert blocks, "README has a Python example"
+    code = blocks[0].split("```")[0]
+    assert len(code.strip().splitlines()) <= 12
+    exec(compile(code, "README.md", "exec"), {})
