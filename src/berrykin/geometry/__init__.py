@@ -13,9 +13,13 @@ from .api import (
     phase_space_velocity,
     texture,
 )
+from .chern import BerryFlux, MonopoleCharge, chern_number, monopole_charge
+from .kinetic_frame import em_fields, kinetic_frame_velocity, to_kinetic_frame, vector_potential
 
 __all__ = [
     "band_energies", "berry_curvature", "curvature_scalar", "energy_shift", "gap_vector",
     "liouville_factor", "magnetic_moment", "momentum_berry_field", "momentum_electric_field",
-    "phase_space_velocity", "texture",
+    "phase_space_velocity", "texture", "BerryFlux", "MonopoleCharge", "chern_number",
+    "monopole_charge", "em_fields", "kinetic_frame_velocity", "to_kinetic_frame",
+    "vector_potential",
 ]
