@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ import numpy as np
 
 import berrykin as bk
 
+from ..io import atomic_write
 from ..models import (
     QWZ,
     MassiveDirac2D,
@@ -320,22 +320,8 @@ def make_figures(settings):
 
 # -- output ---------------------------------------------------------------------------------
 def write_text_atomic(path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and os.replace."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write ``text`` to ``path`` atomically (see :func:`berrykin.io.atomic_write`)."""
+    atomic_write(path, lambda fh: fh.write(text))
 
 
 def _fmt(x: float) -> str:

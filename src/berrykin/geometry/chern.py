@@ -33,6 +33,7 @@ import numpy as np
 
 from ..conventions import coordinate_names, q as charge
 from ..errors import ParameterError
+from ..models.base import check_finite
 
 __all__ = [
     "BerryFlux", "MonopoleCharge", "chern_number", "monopole_charge", "solid_angle",
@@ -214,16 +215,6 @@ class MonopoleCharge:
 
 
 # -- argument checks ----------------------------------------------------------------------------
-def _finite(field, value, allowed):
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(field, value, allowed) from None
-    if not math.isfinite(x):
-        raise ParameterError(field, value, allowed)
-    return x
-
-
 def _coordinate_indices(model, names, field, count):
     allowed = coordinate_names(model.dim)
     msg = f"{count} distinct names from {allowed}"
@@ -252,7 +243,7 @@ def _base_point(model, point, exclude):
                 raise ParameterError("point", point,
                                      f"a dict name -> value with names from {tuple(free)} "
                                      f"(not {name!r}: coordinates of the surface are free)")
-            base[allowed.index(name)] = _finite(f"point[{name!r}]", value, "a finite real number")
+            base[allowed.index(name)] = check_finite(f"point[{name!r}]", value, "a finite real number")
     for name in free:
         items[name] = float(base[allowed.index(name)])
     return base, tuple(items.items())
@@ -310,8 +301,8 @@ def _check_bounds(model, plane, bounds):
             lo, hi = b
         except (TypeError, ValueError):
             raise ParameterError("bounds", bounds, f"a pair (lo, hi) for {name!r}") from None
-        lo = _finite("bounds", lo, f"finite (lo, hi) for {name!r}")
-        hi = _finite("bounds", hi, f"finite (lo, hi) for {name!r}")
+        lo = check_finite("bounds", lo, f"finite (lo, hi) for {name!r}")
+        hi = check_finite("bounds", hi, f"finite (lo, hi) for {name!r}")
         if not hi > lo:
             raise ParameterError("bounds", bounds, f"lo < hi for {name!r}")
         out.append((lo, hi))
@@ -498,8 +489,8 @@ def monopole_charge(model, center=None, coords=("p_x", "p_y", "p_z"), *, radius=
         raise ParameterError("center", center, f"three values for {coords}") from None
     if len(center) != 3:
         raise ParameterError("center", center, f"three values for {coords}")
-    center = tuple(_finite("center", c, f"three finite values for {coords}") for c in center)
-    radius = _finite("radius", radius, "a radius > 0")
+    center = tuple(check_finite("center", c, f"three finite values for {coords}") for c in center)
+    radius = check_finite("radius", radius, "a radius > 0")
     if radius <= 0:
         raise ParameterError("radius", radius, "a radius > 0")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:

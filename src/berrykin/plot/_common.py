@@ -8,7 +8,8 @@ importing :mod:`berrykin.plot` has no side effects.
 from __future__ import annotations
 
 import os
-import tempfile
+
+from ..io import atomic_write
 
 #: Unit of each kind of coordinate as exponents of (length, energy), with hbar = e = 1:
 #: positions in length, momenta (wave numbers) in 1/length, time in 1/energy.
@@ -68,21 +69,7 @@ def save_figure(fig, path) -> str:
     complete new one, never half-written. The format follows the suffix (``.png`` by default).
     """
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    stem, suffix = os.path.splitext(os.path.basename(path))
+    suffix = os.path.splitext(path)[1]
     fmt = suffix[1:].lower() if suffix else "png"
-    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=f"{suffix or '.png'}.tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=fig.dpi)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; figures are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write(path, lambda fh: fig.savefig(fh, format=fmt, dpi=fig.dpi), binary=True)
     return path
