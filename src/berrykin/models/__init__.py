@@ -11,8 +11,11 @@ from .fields import (
     UniformMagneticField,
 )
 from .lattice import QWZ, RiceMele
+from .lattice_textured import LatticeTexturedFerromagnet2D
+from .lattice_weyl import LatticeWeyl
 from .textured import TexturedFerromagnet2D
 from .textures import DomainWall, Skyrmion, Uniform
+from .tight_binding import TightBinding
 
 #: Built-in models by name (used by the command line).
 BUILTIN_MODELS = {
@@ -27,5 +30,6 @@ __all__ = [
     "Model", "TwoBandModel", "MassiveDirac2D", "Weyl3D", "QWZ", "RiceMele",
     "TexturedFerromagnet2D", "Skyrmion", "DomainWall", "Uniform", "GaugeField",
     "UniformMagneticField", "UniformElectricField", "GaugePotential", "CombinedField",
-    "MinimalCoupling", "BUILTIN_MODELS",
+    "MinimalCoupling", "BUILTIN_MODELS", "LatticeWeyl", "LatticeTexturedFerromagnet2D",
+    "TightBinding",
 ]

@@ -10,6 +10,9 @@ import jax.numpy as jnp
 
 from ..errors import ParameterError
 from .base import Model, check_finite
+from .tight_binding import PAULI, TightBinding
+
+_SX, _SY, _SZ = PAULI
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,13 @@ class QWZ(Model):
         return 2.0 * jnp.stack(
             [jnp.sin(p[0]), jnp.sin(p[1]), self.m + jnp.cos(p[0]) + jnp.cos(p[1])]
         )
+
+    def tight_binding(self) -> TightBinding:
+        """Square-lattice form: ``T_0 = m sz``, ``T_{+x} = (sz - i sx)/2``, ``T_{+y} = (sz - i sy)/2``
+        (and Hermitian conjugates at -x, -y), so ``sum_R T_R e^{i k.R}`` is the symbol above."""
+        return TightBinding.from_half(
+            self.m * _SZ, {(1, 0): (_SZ - 1j * _SX) / 2, (0, 1): (_SZ - 1j * _SY) / 2}, dim=2,
+            name=f"QWZ(m={self.m})")
 
 
 @dataclass(frozen=True)
@@ -70,3 +80,14 @@ class RiceMele(Model):
         u = self.staggered * jnp.sin(w_t)
         k = p[0]
         return 2.0 * jnp.stack([v + w * jnp.cos(k), w * jnp.sin(k), u + 0.0 * k])
+
+    def tight_binding(self, t: float = 0.0) -> TightBinding:
+        """Chain form at time t (orbitals A, B at the cell position): ``T_0 = v sx + u sz``,
+        intercell ``T_{+1} = w (sx - i sy)/2``, i.e. ``<n, B|H|n+1, A> = w``, and
+        ``T_{-1} = T_{+1}^dagger``; then ``H(k) = (v + w cos k) sx + w sin k sy + u sz``."""
+        w_t = 2 * math.pi * float(t) / self.period
+        v = self.hopping + self.dimerization * math.cos(w_t)
+        w = self.hopping - self.dimerization * math.cos(w_t)
+        u = self.staggered * math.sin(w_t)
+        return TightBinding.from_half(v * _SX + u * _SZ, {(1,): w * (_SX - 1j * _SY) / 2}, dim=1,
+                                      name=f"RiceMele(t={float(t)})")
