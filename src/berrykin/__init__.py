@@ -28,3 +28,6 @@ from .geometry import (
 )
 
 __version__ = "0.1.0"
+
+# Subpackages above geometry (importable as berrykin.kinetic, ... ; not imported eagerly so that
+# ``import berrykin`` stays light): dynamics, kinetic, quantum, observables, experiments, cli.
