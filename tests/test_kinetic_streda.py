@@ -13,11 +13,16 @@ import math
 import numpy as np
 import pytest
 
-from berrykin.experiments import streda
-from berrykin.kinetic import SKETerms
-from berrykin.models import MassiveDirac2D
+from berrykin.errors import ParameterError
+from berrykin.experiments.streda import streda, streda_scales
+from berrykin.geometry import chern_number
+from berrykin.kinetic import CartesianMomentumGrid, SKETerms
+from berrykin.models import QWZ, MassiveDirac2D
 
-CASES = [(m, f) for m in (1.0, -1.0) for f in (0.5, -0.5, 2.0, -2.0)]
+#: two cases by default, six slow-marked (one compilation, ~10-20 s, serves all; then ~2 s per case)
+FAST = {(1.0, 0.5), (-1.0, -2.0)}
+CASES = [pytest.param(m, f, marks=() if (m, f) in FAST else pytest.mark.slow)
+         for m in (1.0, -1.0) for f in (0.5, -0.5, 2.0, -2.0)]
 
 
 def _exact(m, mu):
@@ -44,6 +49,7 @@ def test_streda_nu_matches_closed_form(m, mu):
     assert abs(r.nu_berry_flux - r.nu) < 1e-5  # the Berry-flux integral of the same state
 
 
+@pytest.mark.slow
 def test_wave_packet_terms_give_the_single_band_streda_values():
     """With the wave-packet preset the same ramp reproduces the per-band Streda values."""
     r = _run(1.0, 0.5, antisymmetrize=True, terms=SKETerms.wave_packet())
@@ -51,6 +57,7 @@ def test_wave_packet_terms_give_the_single_band_streda_values():
     assert abs(r.nu - _exact(1.0, 0.5)) < 1e-3
 
 
+@pytest.mark.slow
 def test_streda_result_dataset_and_antisymmetrized_run():
     r = _run(-1.0, 1.5, antisymmetrize=True)
     assert abs(r.nu - _exact(-1.0, 1.5)) < 1e-3
@@ -59,3 +66,52 @@ def test_streda_result_dataset_and_antisymmetrized_run():
     assert ds.attrs["experiment"] == "streda" and float(ds["b"][-1]) == pytest.approx(r.parameters["b"])
     # density change = ledger inflow from the surrounding space (homogeneous reduction)
     assert np.allclose(ds["rho"][-1] - ds["rho"][0], r.delta_rho, rtol=1e-12, atol=1e-18)
+
+
+# -- QWZ lattice on the periodic Brillouin zone (ERRATA choice 9: nu = -C_lower) -------------------
+QWZ_NU = {-3.0: 0.0, -1.0: -1.0, 1.0: 1.0, 3.0: 0.0}
+
+
+@pytest.mark.parametrize("m", [pytest.param(m, marks=() if m in (-3.0, 1.0) else pytest.mark.slow)
+                               for m in sorted(QWZ_NU)])
+def test_qwz_streda_on_a_coarse_brillouin_zone(m):
+    """The same dynamic protocol on a 16 x 16 periodic zone (default b and ramp from the grid's
+    gap ``min |Delta|/2`` ~ 1 for all four m) gives nu = -C_lower, with C_lower from the
+    independent Fukui-Hatsugai-Suzuki count of :func:`chern_number` (measured |nu - exact| < 1e-4:
+    the midpoint rule of the Berry flux on 16 x 16 cells)."""
+    grid = CartesianMomentumGrid.brillouin_zone(2, 16)
+    r = streda(QWZ(m=m), 0.0, grid=grid, antisymmetrize=False)
+    c_lower = chern_number(QWZ(m=m), band=-1).chern
+    assert abs(r.nu - (-c_lower)) < 1e-3 and abs(r.nu - QWZ_NU[m]) < 1e-3, r.nu
+    assert r.ledger_residual < 1e-12
+    assert abs(r.parameters["b"] - 0.01 * streda_scales(QWZ(m=m), grid)[0] ** 2 / streda_scales(QWZ(m=m), grid)[1] ** 2) < 1e-15
+    # no momentum boundary on the zone: every particle comes from the surrounding space
+    assert abs(r.nu_band[0] - r.nu_band[1]) < 1e-4
+
+
+def test_streda_scales_of_qwz_are_the_smallest_dirac_mass():
+    """Half the direct gap of QWZ is the smallest cone mass min(|m+2|, |m-2|, |m|); the cell
+    centres of a 16 x 16 zone miss Gamma, X, Y and M by half a cell, so the estimate is slightly
+    above it (gap^2 by O(dk^2))."""
+    grid = CartesianMomentumGrid.brillouin_zone(2, 16)
+    for m in (-3.0, 0.5):
+        gap, vel = streda_scales(QWZ(m=m), grid)
+        exact = min(abs(m + 2), abs(m - 2), abs(m))
+        dk = 2 * math.pi / 16
+        assert exact <= gap and gap ** 2 <= exact ** 2 + 2 * dk ** 2 and vel > 0
+    with pytest.raises(ParameterError):
+        # gapless at Gamma, a cell centre of an odd zone: no default field scale
+        streda(QWZ(m=-2.0), 0.0, grid=CartesianMomentumGrid.brillouin_zone(2, 15))
+    with pytest.raises(ParameterError):
+        streda(QWZ(m=1.0), 0.0, grid=grid, b=0.0, ramp_time=1.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("m", [1.0, 3.0])
+def test_qwz_streda_with_defaults(m):
+    """``streda(QWZ(m), mu=0)`` with every default (64 x 64 zone, antisymmetrised) is within
+    1e-3 of nu = +1 and 0 (measured within 2e-7 for all four m = -3, -1, 1, 3; two are run here
+    for the time budget, all four on the 16 x 16 zone above)."""
+    r = streda(QWZ(m=m), mu=0.0)
+    assert abs(r.nu - QWZ_NU[m]) < 1e-3, r.nu
+    assert abs(r.nu_berry_flux - QWZ_NU[m]) < 1e-3

@@ -4,10 +4,17 @@ Subcommands::
 
     berrykin reproduce [--out DIR] [--quick]   geometry of the built-in models vs closed forms
     berrykin models [NAME ...]                 built-in models, their parameters and defaults
+    berrykin run CONFIG.toml [--out DIR] [--resume]
+    berrykin validate CONFIG.toml
+    berrykin sweep CONFIG.toml --over NAME=START:STOP:COUNT [--over ...] [--scheduler ADDRESS]
+                   [--workers N] [--out DIR]
+    berrykin plot RESULT.nc [--out PNG]
+
+(configuration files: docs/configuration.md; the last four live in :mod:`.commands`).
 
 Global flags ``--quiet`` / ``--verbose`` (before or after the subcommand). Exit codes: 0 ok,
-1 some reproduced value outside its tolerance, 2 usage or configuration error (a one-line
-message on stderr, no traceback).
+1 some reproduced value outside its tolerance (or a run failed numerically), 2 usage or
+configuration error (a one-line message on stderr, no traceback).
 """
 
 from __future__ import annotations
@@ -19,12 +26,9 @@ import sys
 import textwrap
 
 from ..errors import BerrykinError
+from .commands import CommandLineError, add_subcommands
 
 log = logging.getLogger("berrykin.cli")
-
-
-class CommandLineError(BerrykinError):
-    """A command-line argument that parses but cannot be used (e.g. --out is a file)."""
 
 
 def _verbosity_parent() -> argparse.ArgumentParser:
@@ -67,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="list the built-in models with their parameters and defaults")
     mod.add_argument("names", nargs="*", metavar="NAME", help="show only these models")
     mod.set_defaults(handler=cmd_models)
+    add_subcommands(sub, common)
     return parser
 
 
@@ -141,7 +146,9 @@ def cmd_models(args) -> int:
 
 
 def main(argv=None) -> int:
-    """Entry point of the console script; returns the exit code (0, 1 or 2)."""
+    """Entry point of the console script; returns the exit code: 0 ok, 1 out of tolerance, a
+    failed run or an internal error (one line; the traceback with --verbose), 2 usage or
+    configuration error, 130 interrupted."""
     parser = build_parser()
     args = parser.parse_args(argv)  # usage errors: message + exit code 2 (argparse)
     undo_logging = _configure_logging(args)
@@ -153,6 +160,14 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("berrykin: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not a usage error: one line, traceback with --verbose
+        if getattr(args, "verbose", False):
+            import traceback
+
+            traceback.print_exc()
+        print(f"berrykin {args.command}: internal error: {type(exc).__name__}: {exc} "
+              "(--verbose shows the traceback)", file=sys.stderr)
+        return 1
     finally:
         undo_logging()
 

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..errors import ParameterError
+from ..geometry.pointwise import CurvatureTerms
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class TrajectoryOptions:
         With neither ``t_eval`` nor ``n_output`` the solver's own (adaptive) steps are reported.
     energy_shift : keep the band-energy correction ``delta eps = -|Delta| F/4`` (Eq. 23).
     anomalous : keep the Berry-curvature (q_s) terms of Eq. 24. Both False: plain Boltzmann.
+    curvature : :class:`~berrykin.geometry.pointwise.CurvatureTerms` selecting the blocks of F_IJ
+        (real F_rr, mixed F_rp, momentum F_pp, time F_t) kept in the q_s terms (default: all).
+        All combinations share one compiled right-hand side.
     """
 
     rtol: float = 1e-10
@@ -39,6 +43,7 @@ class TrajectoryOptions:
     n_output: int | None = None
     energy_shift: bool = True
     anomalous: bool = True
+    curvature: CurvatureTerms = CurvatureTerms()
 
     def __post_init__(self):
         for name in ("rtol", "atol"):
@@ -68,6 +73,9 @@ class TrajectoryOptions:
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ParameterError(name, getattr(self, name), "True or False")
             object.__setattr__(self, name, bool(getattr(self, name)))
+        if not isinstance(self.curvature, CurvatureTerms):
+            raise ParameterError("curvature", self.curvature,
+                                 "a CurvatureTerms(real=..., mixed=..., momentum=..., time=...)")
 
 
 def _frozen(a) -> np.ndarray:
@@ -170,6 +178,7 @@ class TrajectoryResult:
                          {"long_name": "kinetic momentum k = p - a(r, t)", "units": "wave number"})
         period = getattr(self.model, "momentum_period", None)
         opts = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.options.__dict__.items()}
+        opts["curvature"] = self.options.curvature.as_dict()
         opts["max_step"] = repr(opts["max_step"]) if math.isinf(opts["max_step"]) else opts["max_step"]
         attrs = {
             "title": f"berrykin semiclassical trajectories, band s = {self.band:+d}",

@@ -31,19 +31,24 @@ _ADVICE = ("try tighter rtol/atol or a finite max_step in TrajectoryOptions, a s
            "initial conditions away from gap closings (|Delta| -> 0, where F diverges)")
 
 
+_ALL = np.ones(4)
+
+
 def _make_rhs(model, energy_shift, anomalous):
     d = model.dim
 
-    def rhs(t, y, band):
+    def rhs(t, y, band, weights):
         Y = y.reshape(-1, 2 * d)
         X = jnp.concatenate([Y, jnp.full((Y.shape[0], 1), t, dtype=Y.dtype)], axis=1)
-        vel = jax.vmap(lambda x: pw.velocity(model, x, band, energy_shift, anomalous))
+        vel = jax.vmap(lambda x: pw.velocity(model, x, band, energy_shift, anomalous, weights))
         return vel(X).reshape(-1)
 
     jitted = jax.jit(rhs)
 
-    def f(t, y, band):  # fixed dtypes: one compilation per ensemble size
-        return jitted(np.float64(t), np.asarray(y, dtype=np.float64), np.float64(band))
+    def f(t, y, band, weights=_ALL):  # fixed dtypes: one compilation per ensemble size
+        w = weights.weights() if isinstance(weights, pw.CurvatureTerms) else weights
+        return jitted(np.float64(t), np.asarray(y, dtype=np.float64), np.float64(band),
+                      np.asarray(w, dtype=np.float64))
 
     f.jitted = jitted
     return f
@@ -55,9 +60,11 @@ def _rhs_cached(model, energy_shift, anomalous):
 
 
 def compiled_rhs(model, energy_shift=True, anomalous=True):
-    """The jitted ensemble velocity ``f(t, y, band)`` of Eq. 24 on a flat state ``y`` of shape
-    (N*2d,) (particle-major, each particle ``(r_1..r_d, p_1..p_d)``); ``band`` is traced, so
-    both bands share one compilation. Call it inside ``jax.enable_x64(True)``."""
+    """The jitted ensemble velocity ``f(t, y, band, weights)`` of Eq. 24 on a flat state ``y`` of
+    shape (N*2d,) (particle-major, each particle ``(r_1..r_d, p_1..p_d)``); ``band`` and the
+    curvature ``weights`` (a :class:`~berrykin.geometry.pointwise.CurvatureTerms` or its four 0/1
+    weights; default all on) are traced, so both bands and every choice of curvature blocks share
+    one compilation. Call it inside ``jax.enable_x64(True)``."""
     try:
         return _rhs_cached(model, energy_shift, anomalous)
     except TypeError:  # unhashable model
@@ -125,7 +132,8 @@ def integrate_trajectories(model, r0, p0, t_span, band=+1, *, options=Trajectory
     p0 : initial canonical momenta, shape (d,) or (N, d) (r0 / p0 of one particle broadcast).
     t_span : (t0, t1), in 1/energy (hbar = 1); t1 < t0 integrates backwards.
     band : +1 (upper band, aligned with Delta) or -1 (lower band).
-    options : :class:`TrajectoryOptions` (tolerances, output times, Eq. 23/24 switches).
+    options : :class:`TrajectoryOptions` (tolerances, output times, Eq. 23/24 switches, and the
+        blocks of F_IJ kept, ``options.curvature``).
 
     Returns
     -------
@@ -156,9 +164,10 @@ def integrate_trajectories(model, r0, p0, t_span, band=+1, *, options=Trajectory
 
     with jax.enable_x64(True):
         f = compiled_rhs(model, options.energy_shift, options.anomalous)
+        weights = options.curvature.weights()
 
         def rhs(t, y):
-            v = np.asarray(f(t, y, band))
+            v = np.asarray(f(t, y, band, weights))
             if not np.all(np.isfinite(v)):
                 bad = int(np.flatnonzero(~np.isfinite(v.reshape(n, 2 * d)).any(axis=1))[0])
                 raise IntegrationError(

@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..errors import ParameterError
-from ..geometry import momentum_berry_field
+from ..geometry import gap_vector, momentum_berry_field, phase_space_velocity
 from ..kinetic import (
     CartesianMomentumGrid,
     HomogeneousGrid,
@@ -39,7 +39,7 @@ from ..kinetic import (
 from ..models import MassiveDirac2D, MinimalCoupling, UniformMagneticField
 from ..observables import band_densities, hall_coefficient_berry_flux, streda_coefficient
 
-__all__ = ["streda", "StredaResult", "streda_grid"]
+__all__ = ["streda", "StredaResult", "streda_grid", "streda_scales"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,11 @@ class SmoothRamp:
     mirror_at: float | None = None
 
     def __call__(self, t):
+        if isinstance(t, (int, float, np.floating)):  # plain numbers: no jax dispatch
+            t = float(t)
+            if self.mirror_at is not None and t >= self.mirror_at:
+                return -SmoothRamp(self.duration)(t - self.mirror_at)
+            return 0.5 * (1.0 - math.cos(math.pi * min(max(t / self.duration, 0.0), 1.0)))
         if self.mirror_at is None:
             s = jnp.clip(t / self.duration, 0.0, 1.0)
             return 0.5 * (1.0 - jnp.cos(jnp.pi * s))
@@ -85,6 +90,44 @@ def streda_grid(model, mu, k_max_factor=4000.0, h0=0.04, ratio=1.06, n_phi=4):
         edges[i] = kF
         edges = np.unique(edges)
     return PolarGrid.from_edges(edges, n_phi)
+
+
+def streda_scales(model, momentum_grid):
+    """``(gap, v)`` setting the default field ``b = 0.01 gap^2/v^2`` and ramp ``20/gap``.
+
+    Massive Dirac: ``gap = |m| v^2`` (= min E) and its v. Lattice models: ``gap = min_k |Delta|/2``
+    (half the direct band gap, the smallest mass of the Dirac cones, e.g. ``||m| - 2|`` or ``|m|``
+    for QWZ) and ``v = max_k |d_k eps_s|`` (band velocity, unit lattice constant) over the cells
+    of the momentum grid."""
+    if isinstance(model, MassiveDirac2D):
+        return (abs(model.m) * model.v ** 2 or 1.0), model.v
+    pts = momentum_grid.cell_points().reshape(-1, model.dim)
+    half = 0.5 * np.linalg.norm(gap_vector(model, None, pts), axis=-1)
+    gap = float(np.min(half))
+    vel = float(np.max(np.linalg.norm(
+        phase_space_velocity(model, None, pts, band=+1, energy_shift=False, anomalous=False)[:, : model.dim],
+        axis=-1)))
+    if not gap > 1e-9 * float(np.max(half)):
+        raise ParameterError("model", model, "a gapped model (min |Delta| > 0 on the grid), or pass b= and ramp_time=")
+    return gap, (vel if vel > 0 else 1.0)
+
+
+def ramp_defaults(model, momentum_grid, b, ramp_time, terms, scheme):
+    """Resolve the documented defaults of a Streda ramp: ``b = 0.01 gap^2/v^2``, ramp time
+    ``20/gap`` (:func:`streda_scales`), the full sKE, SSP-RK3 with at least 40 steps per ramp.
+    Returns ``(b, ramp_time, terms, scheme)``; raises ParameterError for a zero or non-finite b
+    or a non-positive ramp time."""
+    if b is None or ramp_time is None:
+        gap, vel = streda_scales(model, momentum_grid)
+    b = 0.01 * gap ** 2 / vel ** 2 if b is None else float(b)
+    ramp_time = 20.0 / gap if ramp_time is None else float(ramp_time)
+    if b == 0 or not math.isfinite(b):
+        raise ParameterError("b", b, "a finite non-zero field b = eB")
+    if not ramp_time > 0:
+        raise ParameterError("ramp_time", ramp_time, "a ramp duration > 0")
+    terms = terms or SKETerms.full()
+    scheme = scheme or Scheme(rk_stages=3, max_dt=ramp_time / 40.0)
+    return b, ramp_time, terms, scheme
 
 
 @dataclass(frozen=True)
@@ -163,7 +206,9 @@ def streda(model, mu, *, T=0.0, b=None, ramp_time=None, grid=None, terms=None, s
     model : a 2D model without r dependence (e.g. ``MassiveDirac2D(m=...)`` or ``QWZ(m=...)``).
     mu, T : chemical potential and temperature of the initial Fermi-Dirac state ``f(eps_s)``
         (T = 0: the step, cell-averaged; see :func:`berrykin.kinetic.fermi_dirac`).
-    b : final field (``b = eB``); default ``0.01 gap^2/v^2`` (gap = ``|m| v^2``) or 0.01.
+    b : final field (``b = eB``, units 1/length^2); default ``0.01 gap^2/v^2`` with the scales
+        of :func:`streda_scales` (massive Dirac: ``gap = |m| v^2``; lattices: half the direct
+        gap and the largest band velocity on the grid).
     ramp_time : duration of the smooth ramp; default ``20/gap``.
     grid : momentum grid (default :func:`streda_grid`).
     terms : :class:`~berrykin.kinetic.SKETerms` (default the full corrected sKE).
@@ -184,13 +229,8 @@ def streda(model, mu, *, T=0.0, b=None, ramp_time=None, grid=None, terms=None, s
     """
     if model.dim != 2 or model.depends_on_r:
         raise ParameterError("model", model, "a 2D model that does not depend on r")
-    gap = abs(getattr(model, "m", 1.0)) * getattr(model, "v", 1.0) ** 2 or 1.0
-    vel = getattr(model, "v", 1.0)
-    b = 0.01 * gap ** 2 / vel ** 2 if b is None else float(b)
-    ramp_time = 20.0 / gap if ramp_time is None else float(ramp_time)
     grid = HomogeneousGrid(grid if grid is not None else streda_grid(model, mu))
-    terms = terms or SKETerms.full()
-    scheme = scheme or Scheme(rk_stages=3, max_dt=ramp_time / 40.0)
+    b, ramp_time, terms, scheme = ramp_defaults(model, grid.momentum, b, ramp_time, terms, scheme)
     n0, n1, ledger, res = _run(model, grid, mu, T, b, ramp_time, terms, scheme, +1)
     d_plus = band_densities(grid, n1) - band_densities(grid, n0)
     if antisymmetrize:

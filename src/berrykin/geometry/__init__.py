@@ -14,6 +14,7 @@ from .api import (
     texture,
 )
 from .chern import BerryFlux, MonopoleCharge, chern_number, monopole_charge
+from .pointwise import CurvatureTerms
 from .kinetic_frame import em_fields, kinetic_frame_velocity, to_kinetic_frame, vector_potential
 
 __all__ = [
@@ -21,5 +22,5 @@ __all__ = [
     "liouville_factor", "magnetic_moment", "momentum_berry_field", "momentum_electric_field",
     "phase_space_velocity", "texture", "BerryFlux", "MonopoleCharge", "chern_number",
     "monopole_charge", "em_fields", "kinetic_frame_velocity", "to_kinetic_frame",
-    "vector_potential",
+    "vector_potential", "CurvatureTerms",
 ]

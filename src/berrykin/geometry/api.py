@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..conventions import q as charge
+from ..errors import ParameterError
 from . import pointwise as pw
+from .pointwise import CurvatureTerms
 from ._vectorize import as_points, evaluate
 
 
@@ -83,8 +85,6 @@ def momentum_berry_field(model, r=None, p=None, t=0.0):
     """
     d = model.dim
     if d < 2:
-        from ..errors import ParameterError
-
         raise ParameterError("model.dim", d, "d = 2 or 3 for a momentum-space Berry field")
     F = berry_curvature(model, r, p, t)
     Fk = F[..., d : 2 * d, d : 2 * d]
@@ -113,14 +113,42 @@ def magnetic_moment(model, r=None, p=None, t=0.0):
     return D[..., None] * momentum_berry_field(model, r, p, t) / 4.0
 
 
-def phase_space_velocity(model, r=None, p=None, t=0.0, band=+1, energy_shift=True, anomalous=True):
+def phase_space_velocity(model, r=None, p=None, t=0.0, band=+1, energy_shift=True, anomalous=True,
+                         curvature=None):
     """Semiclassical phase-space velocity ``(rdot, pdot)`` of band s (Eq. 24), shape (..., 2d).
 
     ``rdot = d_p bar-eps_s + q_s (F_{tp} + F_{p p_l} d_{r_l} eps_s - F_{p r_l} d_{p_l} eps_s)``
     ``pdot = -d_r bar-eps_s - q_s (F_{tr} + F_{r p_l} d_{r_l} eps_s - F_{r r_l} d_{p_l} eps_s)``
     with ``bar-eps_s = eps_s - |Delta| F / 4``. Canonical momentum. ``energy_shift=False`` drops
     the Eq. 23 shift, ``anomalous=False`` the q_s Berry terms (plain Boltzmann velocities).
+    ``curvature``: a :class:`CurvatureTerms` selecting the blocks of F_IJ kept in the q_s terms
+    (F_rr, F_rp, F_pp, F_t; None: all), e.g. ``CurvatureTerms(real=False)`` drops the emergent
+    magnetic field of a real-space texture. With ``curvature`` given, the band and the blocks are
+    passed as data, so one compilation serves both bands and every choice.
+
+    >>> from berrykin.models import TexturedFerromagnet2D
+    >>> m = TexturedFerromagnet2D(rashba=0.0)
+    >>> v = phase_space_velocity(m, [1.0, 0.5], [0.3, 0.0], band=-1, curvature=CurvatureTerms(real=False))
+    >>> round(float(v[3]), 12)   # without F_rr (and rashba = 0) nothing bends the path
+    0.0
     """
     charge(band)
+    if curvature is not None:
+        check_curvature(curvature)
     X, lead = as_points(model, r, p, t)
-    return _reshape(evaluate(pw.velocity, model, X, int(band), bool(energy_shift), bool(anomalous)), lead)
+    if curvature is None:
+        return _reshape(evaluate(pw.velocity, model, X, int(band), bool(energy_shift), bool(anomalous)), lead)
+    # band and blocks as data: one compilation for both bands and all 16 choices of blocks
+    extra = np.concatenate([[float(band)], check_curvature(curvature).weights()])
+    XW = np.concatenate([X, np.broadcast_to(extra, (X.shape[0], 5))], axis=1)
+    return _reshape(evaluate(pw.velocity_weighted, model, XW, bool(energy_shift), bool(anomalous)), lead)
+
+
+def check_curvature(curvature):
+    """``curvature`` as a :class:`CurvatureTerms` (None -> all blocks on) or ParameterError."""
+    if curvature is None:
+        return pw.ALL_CURVATURE
+    if not isinstance(curvature, CurvatureTerms):
+        raise ParameterError("curvature", curvature,
+                             "a berrykin.geometry.pointwise.CurvatureTerms(real=..., mixed=..., momentum=..., time=...)")
+    return curvature

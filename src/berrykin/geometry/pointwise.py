@@ -7,8 +7,72 @@ point ``X`` of shape ``(2d+1,)`` and is vectorised there with ``jax.vmap``. Deri
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from ..errors import ParameterError
+
+
+@dataclass(frozen=True)
+class CurvatureTerms:
+    """Which blocks of the Berry curvature F_IJ enter the anomalous (q_s) terms of Eq. 24.
+
+    ``real``: F_{r_i r_j} (the emergent magnetic field of a real-space texture, e.g. a skyrmion);
+    ``mixed``: F_{r_i p_j} = -F_{p_j r_i}; ``momentum``: F_{p_i p_j} (momentum-space curvature,
+    anomalous Hall velocity); ``time``: F_{t r_i}, F_{t p_i} (emergent electric fields, e.g. of a
+    moving texture or a pump). A block switched off is set to zero in ``F_IJ`` before it is raised
+    with J, so every term of Eq. 24 containing it vanishes. The default keeps all of them (the
+    full Eq. 24). The Eq. 23 energy shift ``-|Delta| F/4`` (F the trace of the mixed block) is not
+    affected; it has its own ``energy_shift`` switch.
+
+    >>> CurvatureTerms(real=False).off
+    ('real',)
+    """
+
+    real: bool = True
+    mixed: bool = True
+    momentum: bool = True
+    time: bool = True
+
+    GROUPS = ("real", "mixed", "momentum", "time")
+
+    def __post_init__(self):
+        for name in self.GROUPS:
+            v = getattr(self, name)
+            if not isinstance(v, (bool, np.bool_)):
+                raise ParameterError(f"curvature.{name}", v, "True or False")
+            object.__setattr__(self, name, bool(v))
+
+    @classmethod
+    def none(cls) -> "CurvatureTerms":
+        """Every block off (the Eq. 24 velocity without its q_s terms)."""
+        return cls(False, False, False, False)
+
+    @classmethod
+    def without(cls, *groups: str) -> "CurvatureTerms":
+        """All blocks on except ``groups`` (names from :attr:`GROUPS`)."""
+        for g in groups:
+            if g not in cls.GROUPS:
+                raise ParameterError("groups", g, f"one of {cls.GROUPS}")
+        return cls(**{g: g not in groups for g in cls.GROUPS})
+
+    @property
+    def off(self) -> tuple:
+        """Names of the blocks switched off."""
+        return tuple(g for g in self.GROUPS if not getattr(self, g))
+
+    def weights(self) -> np.ndarray:
+        """``(real, mixed, momentum, time)`` as float64 0/1 weights (a traceable form)."""
+        return np.array([float(getattr(self, g)) for g in self.GROUPS])
+
+    def as_dict(self) -> dict:
+        return {g: getattr(self, g) for g in self.GROUPS}
+
+
+ALL_CURVATURE = CurvatureTerms()
 
 
 def split(model, X):
@@ -121,16 +185,42 @@ def band_energies(model, X, corrected):
     return jnp.stack([(e + Dn) / 2 + shift, (e - Dn) / 2 + shift])
 
 
-def velocity(model, X, band, energy_shift=True, anomalous=True):
+def curvature_mask(d, weights, dtype=jnp.float64):
+    """(2d+1, 2d+1) block mask of F_IJ from weights ``(real, mixed, momentum, time)``.
+
+    ``weights`` may be traced (0/1 floats), so one compiled velocity serves every combination.
+    """
+    w = jnp.asarray(weights, dtype=dtype)
+    blk = jnp.array([0] * d + [1] * d + [2], dtype=jnp.int32)
+    # group of the pair (I, J): rr -> real, rp/pr -> mixed, pp -> momentum, any t -> time
+    table = jnp.stack([jnp.stack([w[0], w[1], w[3]]), jnp.stack([w[1], w[2], w[3]]),
+                       jnp.stack([w[3], w[3], w[3]])])
+    return table[blk[:, None], blk[None, :]]
+
+
+def _weights(curvature):
+    if curvature is None:
+        return None
+    if isinstance(curvature, CurvatureTerms):
+        return None if curvature == ALL_CURVATURE else curvature.weights()
+    return curvature  # an array of 4 weights (e.g. traced)
+
+
+def velocity(model, X, band, energy_shift=True, anomalous=True, curvature=None):
     """Phase-space velocity ``(rdot, pdot)`` of band ``band`` at X (paper Eq. 24).
 
     ``xdot^j = -J^{ij} (d_i bar-eps_s + q_s F_{ti}) - q_s d_i eps_s F^{ij}`` with
     ``F^{ij} = (J F J^T)_{ij}`` and ``bar-eps_s = eps_s - |Delta| F/4``. ``energy_shift`` and
     ``anomalous`` switch off the Eq. 23 shift and the Berry-curvature (q_s) terms.
+    ``curvature`` (a :class:`CurvatureTerms`, or its 4 :meth:`~CurvatureTerms.weights`, possibly
+    traced) zeroes blocks of F_IJ in the q_s terms; None or the default keeps them all.
     """
     d = model.dim
     q = -0.5 * band
     _, g, F = local_geometry(model, X)
+    w = _weights(curvature)
+    if w is not None:
+        F = F * curvature_mask(d, w, F.dtype)
     grad_eps_s = 0.5 * (g[0, : 2 * d] + band * g[1, : 2 * d])
     grad_bar = grad_eps_s - (0.25 * g[2, : 2 * d] if energy_shift else 0.0)
     J = symplectic(d, X.dtype)
@@ -141,3 +231,11 @@ def velocity(model, X, band, energy_shift=True, anomalous=True):
         Fup = J @ Fps @ J.T
         xdot = xdot - q * (Ft @ J) - q * (grad_eps_s @ Fup)
     return xdot
+
+
+def velocity_weighted(model, XW, energy_shift=True, anomalous=True):
+    """:func:`velocity` at ``X = XW[:2d+1]`` for band ``XW[2d+1]`` with the curvature weights
+    ``XW[2d+2:]`` (4 values, see :meth:`CurvatureTerms.weights`) passed as data: one compilation
+    serves both bands and every choice of blocks."""
+    n = 2 * model.dim + 1
+    return velocity(model, XW[:n], XW[n], energy_shift, anomalous, XW[n + 1 :])

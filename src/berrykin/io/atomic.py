@@ -5,9 +5,32 @@ A reader never sees a half-written file; an interrupted write leaves the old fil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from typing import Callable, IO
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Context manager yielding a temporary path beside ``path``; on success the file written
+    there is fsynced, given mode 0644 and moved onto ``path`` with :func:`os.replace`; on any
+    exception it is removed and ``path`` is untouched. For writers that need a file name
+    (NetCDF/HDF5)."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def atomic_write(path, write: Callable[[IO], None], binary: bool = False) -> str:
@@ -21,20 +44,7 @@ def atomic_write(path, write: Callable[[IO], None], binary: bool = False) -> str
     'ok'
     """
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    base = os.path.basename(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as fh:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as fh:
             write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
     return path

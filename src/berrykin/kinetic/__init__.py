@@ -17,7 +17,7 @@ from .grids import (
     SpaceGrid,
     SphericalGrid,
 )
-from .initial import EquilibriumInflow, fermi, fermi_dirac
+from .initial import AdiabaticInflow, EquilibriumInflow, adiabatic_state, fermi, fermi_dirac
 from .ledger import Ledger
 from .options import (
     CORRECTED_INTERBAND_SIGN,
@@ -32,6 +32,6 @@ from .solver import KineticSolver
 __all__ = [
     "Axis", "AxisymmetricGrid", "CartesianMomentumGrid", "HomogeneousGrid", "PhaseSpaceGrid",
     "PolarGrid", "SpaceGrid", "SphericalGrid", "CanonicalFrame", "KineticFrame",
-    "EquilibriumInflow", "fermi", "fermi_dirac", "Ledger", "Limiter", "Scheme", "SKETerms",
+    "EquilibriumInflow", "AdiabaticInflow", "adiabatic_state", "fermi", "fermi_dirac", "Ledger", "Limiter", "Scheme", "SKETerms",
     "CORRECTED_INTERBAND_SIGN", "PRINTED_INTERBAND_SIGN", "KineticSolver",
 ]

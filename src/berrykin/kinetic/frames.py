@@ -22,6 +22,8 @@ terms of the homogeneous reduction. Index conventions: :mod:`berrykin.convention
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -38,7 +40,7 @@ __all__ = ["CanonicalFrame", "KineticFrame", "canonical_coefficients", "evaluate
 
 #: Points per compiled call; larger inputs are evaluated in chunks (padded to this size).
 CHUNK = 1 << 14
-_SIZES = (64, 1024, CHUNK)  # the few compiled shapes (compilation dominates small grids)
+_SMALL = 1024  # the two compiled shapes: _SMALL and CHUNK (compilation dominates small grids)
 
 
 def n_coefficients(d, homogeneous=False):
@@ -77,14 +79,16 @@ def canonical_coefficients(model, X, energy_shift=True, anomalous=True):
     return jnp.concatenate(out + [w, jnp.stack([G, K])])
 
 
-def _homogeneous_terms(point, Y, d):
-    """``[div_r rdot_+, div_r rdot_-, div_r w_r]`` of ``point`` at fixed momentum."""
-    eye = jnp.eye(Y.shape[0], dtype=Y.dtype)
+def _with_homogeneous_terms(point, Y, d):
+    """``point(Y)`` followed by ``[div_r rdot_+, div_r rdot_-, div_r w_r]`` at fixed momentum.
+
+    One forward-mode pass with the d spatial tangents batched (the primal is computed once)."""
+    eye = jnp.eye(Y.shape[0], dtype=Y.dtype)[:d]
+    C, dC = jax.vmap(lambda v: jax.jvp(point, (Y,), (v,)), out_axes=(None, 0))(eye)
     div = jnp.zeros((3,), dtype=Y.dtype)
     for l in range(d):
-        dC = jax.jvp(point, (Y,), (eye[l],))[1]
-        div = div + jnp.stack([dC[l], dC[2 * d + l], dC[4 * d + l]])
-    return div
+        div = div + jnp.stack([dC[l, l], dC[l, 2 * d + l], dC[l, 4 * d + l]])
+    return jnp.concatenate([C, div])
 
 
 @dataclass(frozen=True)
@@ -160,10 +164,9 @@ def _point_fn(frame, homogeneous, energy_shift, anomalous):
     d = frame.dim
 
     def f(Y):
-        C = frame.point(Y, energy_shift, anomalous)
         if homogeneous:
-            return jnp.concatenate([C, _homogeneous_terms(lambda Z: frame.point(Z, energy_shift, anomalous), Y, d)])
-        return C
+            return _with_homogeneous_terms(lambda Z: frame.point(Z, energy_shift, anomalous), Y, d)
+        return frame.point(Y, energy_shift, anomalous)
 
     return f
 
@@ -173,23 +176,95 @@ def _compiled(frame, homogeneous, energy_shift, anomalous):
     return jax.jit(jax.vmap(_point_fn(frame, homogeneous, energy_shift, anomalous)))
 
 
+# -- one compilation per frame *structure*: float parameters are run-time arguments ------------
+def _split(obj, leaves):
+    """Hashable structure key of a tree of frozen dataclasses / tuples; appends its float
+    parameters to ``leaves`` (they become run-time arguments of the compiled function)."""
+    if isinstance(obj, float) or isinstance(obj, np.floating):
+        leaves.append(float(obj))
+        return "#"
+    if isinstance(obj, tuple):
+        return ("tuple",) + tuple(_split(v, leaves) for v in obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return (type(obj),) + tuple((f.name, _split(getattr(obj, f.name), leaves)) for f in dataclasses.fields(obj))
+    hash(obj)  # static (ints, flags, callables, None): part of the key; TypeError if unhashable
+    return obj
+
+
+def _rebuild(obj, it):
+    """``obj`` with its float parameters replaced, in :func:`_split` order, from iterator ``it``
+    (tracers), bypassing ``__init__`` validation (the values were validated on construction)."""
+    if isinstance(obj, float) or isinstance(obj, np.floating):
+        return next(it)
+    if isinstance(obj, tuple):
+        return tuple(_rebuild(v, it) for v in obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        new = copy.copy(obj)
+        for f in dataclasses.fields(obj):
+            object.__setattr__(new, f.name, _rebuild(getattr(obj, f.name), it))
+        return new
+    return obj
+
+
+_PARAMETRIC_FAILED = set()
+_PARAMETRIC_OK = set()
+
+
+_PARAMETRIC = {}
+
+
+def _compiled_parametric(key, template, homogeneous, energy_shift, anomalous):
+    """The compiled function of a frame structure (the first frame seen is the template)."""
+    k = (key, homogeneous, energy_shift, anomalous)
+    if k not in _PARAMETRIC:
+        def f(leaves, Y):
+            frame = _rebuild(template, iter(leaves))
+            return _point_fn(frame, homogeneous, energy_shift, anomalous)(Y)
+
+        _PARAMETRIC[k] = jax.jit(jax.vmap(f, in_axes=(None, 0)))
+    return _PARAMETRIC[k]
+
+
+def _compiled_for(frame, homogeneous, energy_shift, anomalous):
+    """A function of the points: parametric (one compilation for every frame of the same
+    structure) when the frame's functions trace with parameters as arguments, else the frame
+    itself is static (compiled per frame; e.g. models branching on a parameter in Python)."""
+    flags = (bool(homogeneous), bool(energy_shift), bool(anomalous))
+    try:
+        leaves = []
+        key = _split(frame, leaves)
+    except TypeError:
+        key = None
+    if key is not None and (key, flags) not in _PARAMETRIC_FAILED:
+        f = _compiled_parametric(key, frame, *flags)
+        arg = jnp.asarray(leaves, dtype=jnp.float64)
+        return lambda block: f(arg, block), (key, flags)
+    try:
+        return _compiled(frame, *flags), None
+    except TypeError:  # unhashable frame
+        return jax.jit(jax.vmap(_point_fn(frame, *flags))), None
+
+
 def evaluate_frame(frame, X, homogeneous=False, energy_shift=True, anomalous=True):
     """Coefficients at the points ``X`` (shape ``(N, 2d+1)``), float64, shape ``(N, n_coeff)``.
 
-    Compiled once per frame and flag set (``jax.jit(jax.vmap(...))``), evaluated in chunks of
-    :data:`CHUNK` points inside ``jax.enable_x64(True)``.
+    Compiled (``jax.jit(jax.vmap(...))``) once per frame structure and flag set, with the
+    float parameters of the model, field and profile as run-time arguments (so frames that
+    differ only in parameter values share the compilation; frames whose functions cannot be
+    traced that way are compiled per frame), evaluated in chunks inside ``jax.enable_x64(True)``.
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
     with jax.enable_x64(True):
-        try:
-            f = _compiled(frame, bool(homogeneous), bool(energy_shift), bool(anomalous))
-        except TypeError:  # unhashable frame
-            f = jax.jit(jax.vmap(_point_fn(frame, homogeneous, energy_shift, anomalous)))
+        f, pkey = _compiled_for(frame, homogeneous, energy_shift, anomalous)
+        if pkey is not None and pkey not in _PARAMETRIC_OK:
+            try:  # trace once; a model that needs concrete parameters falls back to static
+                f(np.zeros((_SMALL, 2 * frame.dim + 1)))
+                _PARAMETRIC_OK.add(pkey)
+            except Exception:  # noqa: BLE001 - a genuine error re-raises on the static path
+                _PARAMETRIC_FAILED.add(pkey)
+                f, _ = _compiled_for(frame, homogeneous, energy_shift, anomalous)
         n = X.shape[0]
-        if n <= _SIZES[1]:
-            size = _SIZES[0] if n <= _SIZES[0] else _SIZES[1]
-        else:
-            size = _SIZES[1] if n < 8 * CHUNK else CHUNK
+        size = _SMALL if n < 8 * CHUNK else CHUNK
         outs = []
         for start in range(0, n, size):
             block = X[start : start + size]

@@ -10,6 +10,7 @@ from .fields import (
     UniformElectricField,
     UniformMagneticField,
 )
+from .importers import ImportedTightBinding, from_pythtb, from_wannier90
 from .lattice import QWZ, RiceMele
 from .lattice_textured import LatticeTexturedFerromagnet2D
 from .lattice_weyl import LatticeWeyl
@@ -31,5 +32,5 @@ __all__ = [
     "TexturedFerromagnet2D", "Skyrmion", "DomainWall", "Uniform", "GaugeField",
     "UniformMagneticField", "UniformElectricField", "GaugePotential", "CombinedField",
     "MinimalCoupling", "BUILTIN_MODELS", "LatticeWeyl", "LatticeTexturedFerromagnet2D",
-    "TightBinding",
+    "TightBinding", "ImportedTightBinding", "from_pythtb", "from_wannier90",
 ]

@@ -9,7 +9,7 @@ A model is immutable data plus two pure functions of a single phase-space point,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping
 
 import jax.numpy as jnp

@@ -9,7 +9,7 @@ physical fields are ``e = -grad phi - d_t a`` and ``b = curl a`` (computed exact
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, ClassVar
+from typing import Callable
 
 import jax.numpy as jnp
 import numpy as np

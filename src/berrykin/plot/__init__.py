@@ -10,9 +10,20 @@ Units: hbar = e = 1 (see :mod:`berrykin.conventions`).
 from ._common import save_figure
 from .data import berry_field_rate, dirac_field_curves, faraday_curves
 from .dirac import plot_dirac_fields, plot_faraday
+from .kinetic import plot_comparison_table, plot_cyclotron, plot_phase_space, plot_trajectories
+from .results import (
+    plot_anomaly_fluxes,
+    plot_mass_ramp,
+    plot_nu_vs_mu,
+    plot_result,
+    plot_skyrmion_drift,
+    plot_time_series,
+)
 from .texture import integrate_map, plot_texture, texture_map
 
 __all__ = [
     "plot_dirac_fields", "plot_faraday", "plot_texture", "save_figure", "texture_map",
     "integrate_map", "dirac_field_curves", "faraday_curves", "berry_field_rate",
+    "plot_trajectories", "plot_cyclotron", "plot_phase_space", "plot_comparison_table",
+    "plot_result", "plot_time_series", "plot_nu_vs_mu", "plot_anomaly_fluxes", "plot_skyrmion_drift", "plot_mass_ramp",
 ]

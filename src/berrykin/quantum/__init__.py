@@ -9,6 +9,8 @@ This package imports only :mod:`berrykin.models`, :mod:`berrykin.errors` and
 - :mod:`.landau`: Landau levels of massive Dirac and Weyl nodes, closed form and oscillator basis.
 - :mod:`.evolution`, :mod:`.pump`: exact evolution of Bloch states; the Thouless pump.
 - :mod:`.real_time`: dense one-body density-matrix evolution (the real-space reference).
+- :mod:`.magnetic3d`, :mod:`.weyl_anomaly`: 3D magnetic Bloch reduction; the exact chiral
+  anomaly of the two-node lattice Weyl semimetal in parallel E and B.
 """
 
 from .evolution import magnus4, magnus4_reference
@@ -29,6 +31,17 @@ from .landau import (
     polynomial_symbol,
     weyl_landau_levels,
 )
+from .magnetic3d import magnetic_bloch_hamiltonian_3d
+from .weyl_anomaly import WeylAnomalyResult, exact_anomaly_rate, weyl_anomaly
+from .flux_ramp import FluxPair, FluxRampResult, band_projector_tight_binding, flux_ramp
+from .skyrmion import (
+    FermiSeaEvolution,
+    GaussianPacket,
+    PacketEvolution,
+    evolve_packet,
+    kicked_fermi_sea,
+    packet_state,
+)
 from .lattice import LandauGauge, lattice_sites, line_integrals, real_space_hamiltonian
 from .pump import PumpResult, model_time, thouless_pump
 from .real_time import (
@@ -45,5 +58,8 @@ __all__ = [
     "polynomial_symbol", "weyl_landau_levels", "LandauGauge", "lattice_sites", "line_integrals",
     "real_space_hamiltonian", "PumpResult", "model_time", "thouless_pump",
     "DensityMatrixEvolution", "evolve_density_matrix", "ground_state_density_matrix",
-    "magnus4_unitary",
+    "magnus4_unitary", "magnetic_bloch_hamiltonian_3d", "WeylAnomalyResult", "exact_anomaly_rate",
+    "weyl_anomaly", "GaussianPacket", "PacketEvolution", "packet_state", "evolve_packet",
+    "FermiSeaEvolution", "kicked_fermi_sea", "FluxPair", "FluxRampResult",
+    "band_projector_tight_binding", "flux_ramp",
 ]
