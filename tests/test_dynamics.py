@@ -179,7 +179,7 @@ def test_result_and_dataset(bloch):
     assert ds["r"].dims == ds["p"].dims == ("time", "particle", "axis")
     assert list(ds["axis"].values) == ["x", "y"] and ds.sizes["time"] == 7
     np.testing.assert_array_equal(ds["p"].values, bloch.p)
-    for key in ("units", "coordinates", "sign_conventions", "berrykin_version", "equations"):
+    for key in ("units", "coordinate_order", "sign_conventions", "berrykin_version", "equations"):
         assert key in ds.attrs
     assert "hbar = e = 1" in ds.attrs["units"] and "Eq. (24)" in ds.attrs["equations"]
     assert "q_s = -s/2" in ds.attrs["sign_conventions"]

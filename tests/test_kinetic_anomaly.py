@@ -178,12 +178,20 @@ def test_cos_midpoint_grid_makes_a_uniform_force_divergence_free(cls):
     """Discrete divergence sum_a cell_factor_a (U_hi - U_lo) of the force e z (U = e.n face_factor
     at the face sample points): zero to round-off with the cos-midpoint points, O(dtheta^2)
     with the mid-angle (the bias that otherwise reaches the outer cutoff)."""
-    from berrykin.experiments.anomaly import CosMidAxisymmetricGrid, CosMidSphericalGrid
+    class MidAxi(AxisymmetricGrid):  # the polar mid-angle, for comparison
+        def _plane(self, a=None):
+            kk = self.k.edges if a == 0 else self.k.centres
+            tt = self.theta.edges if a == 1 else self.theta.centres
+            return tuple(np.meshgrid(kk, tt, indexing="ij"))
+
+    class MidSph(SphericalGrid):
+        def _coords(self, a=None):
+            return [ax.edges if b == a else ax.centres for b, ax in enumerate(self.axes)]
 
     k, th = Axis("k", np.geomspace(0.2, 3.0, 9)), Axis.uniform("theta", 0.0, math.pi, 12)
     ph = Axis.uniform("phi", 0.0, 2 * math.pi, 5, True)
-    grids = ((AxisymmetricGrid(k, th), CosMidAxisymmetricGrid(k, th)) if cls == "axisymmetric"
-             else (SphericalGrid(k, th, ph), CosMidSphericalGrid(k, th, ph)))
+    grids = ((MidAxi(k, th), AxisymmetricGrid(k, th)) if cls == "axisymmetric"
+             else (MidSph(k, th, ph), SphericalGrid(k, th, ph)))
 
     def divergence(g):
         out = np.zeros(g.shape)
@@ -282,3 +290,19 @@ def test_spherical_grid_and_other_velocity():
     ref = _ref(1, -0.02, 0.005)
     assert abs(r.total_rate / ref - 1) < 0.01 and abs(r.inner_rate / ref) < 0.01
     assert r.ledger_residual < 1e-12
+
+
+def test_inflow_time_dependence_is_detected_for_any_model():
+    """Inflow caching relies on ``time_dependent``: a static model is static, a model whose
+    bands change in time (not through m_dot) is detected by the probe."""
+    import jax.numpy as jnp
+
+    from berrykin.kinetic import AdiabaticInflow, EquilibriumInflow
+    from berrykin.models import MassiveDirac2D, TwoBandModel
+
+    moving = TwoBandModel(2, lambda r, p, t, q: 0.0 * p[0],
+                          lambda r, p, t, q: jnp.stack([p[0], p[1], 1.0 + 0.1 * jnp.sin(t)]))
+    assert EquilibriumInflow(MassiveDirac2D(), 0.5).time_dependent is False
+    assert EquilibriumInflow(moving, 0.5).time_dependent is True
+    assert AdiabaticInflow(moving, 0.5, b=0.01).time_dependent is True
+    assert AdiabaticInflow(MassiveDirac2D(m_dot=0.1), 0.5, b=0.01).time_dependent is True

@@ -184,7 +184,7 @@ class TrajectoryResult:
             "title": f"berrykin semiclassical trajectories, band s = {self.band:+d}",
             "equations": "canonical sEOM, paper Eq. (24) (Wong & Tserkovnyak, arXiv:1102.1121), with ERRATA",
             "units": "hbar = e = 1; charges absorbed in the fields (b = eB, e = eE); time in 1/energy",
-            "coordinates": "phase space (r_1..r_d, p_1..p_d, t); p is the canonical momentum",
+            "coordinate_order": "phase space (r_1..r_d, p_1..p_d, t); p is the canonical momentum",
             "sign_conventions": "H = eps/2 + Delta.sigma/2; eps_s = (eps + s|Delta|)/2; band s = +1 is "
                                 "aligned with Delta; q_s = -s/2; F_IJ = m.(d_I m x d_J m); "
                                 "bar-eps_s = eps_s - |Delta| F/4",

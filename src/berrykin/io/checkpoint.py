@@ -242,8 +242,8 @@ def run_checkpointed(solver, n0, t_span, save_at, path, resume: bool, every: int
                              f"a checkpoint of the same problem: {os.fspath(path)} holds a run with "
                              f"problem hash {str(data['problem_hash'])[:12]}..., this problem has "
                              f"{key[:12]}... (pass resume=False to start afresh, or another path)")
-    if hasattr(solver, "_detect") and (data is None or int(data["done"]) < save.size):
-        solver._detect(t0, t1)  # probe time dependence over the whole span, as solve() does
+    if data is None or int(data["done"]) < save.size:
+        solver.prepare((t0, t1))  # probe time dependence over the whole span, as solve() does
     if data is not None:
         done, t = int(data["done"]), float(data["t"])
         n = np.ascontiguousarray(data["state"], dtype=float)

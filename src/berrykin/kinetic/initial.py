@@ -21,6 +21,7 @@ Arrays: states have shape ``(2,) + grid.shape`` with bands ordered (s = +1, s = 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -47,6 +48,27 @@ def _bands(model, p, r=None, t=0.0):
     """Bare band energies (2, ...) at momenta p (..., d)."""
     e = band_energies(model, None if not model.depends_on_r else r, p, t)
     return np.moveaxis(e, -1, 0)
+
+
+#: Times at which :func:`model_is_time_dependent` probes a model (1/energy).
+_PROBE_TIMES = (0.0, 0.731, 2.93, 17.3, 101.7)
+
+
+def model_is_time_dependent(model):
+    """Whether the bare bands of ``model`` change in time: the model's own ``time_dependent``
+    attribute when it has one, else a probe of eps_s at eight fixed (r, p) points at the times
+    :data:`_PROBE_TIMES` (equal to 1e-13 relative means static). Used to decide whether inflow
+    values may be cached."""
+    flag = getattr(model, "time_dependent", None)
+    if isinstance(flag, bool):
+        return flag
+    d = model.dim
+    rng = np.random.default_rng(7)
+    p = rng.uniform(-1.3, 1.3, (8, d))
+    r = rng.uniform(-2.1, 2.1, (8, d))
+    e = [_bands(model, p, r, t) for t in _PROBE_TIMES]
+    scale = max(float(np.max(np.abs(e[0]))), 1e-300)
+    return any(float(np.max(np.abs(x - e[0]))) > 1e-13 * scale for x in e[1:])
 
 
 def _field_vector(b, d):
@@ -163,10 +185,10 @@ class EquilibriumInflow:
     mu: float
     T: float = 0.0
 
-    @property
+    @functools.cached_property
     def time_dependent(self):
-        """Whether the values change in time (only for explicitly time-dependent models)."""
-        return bool(getattr(self.model, "m_dot", 0.0))
+        """Whether the values change in time (the model's bands; :func:`model_is_time_dependent`)."""
+        return model_is_time_dependent(self.model)
 
     def __call__(self, r, p, t):
         p = np.asarray(p, dtype=float)
@@ -203,10 +225,10 @@ class AdiabaticInflow:
         vec = _field_vector(self.b, self.model.dim)
         object.__setattr__(self, "b", float(vec[2]) if np.ndim(self.b) == 0 else tuple(map(float, vec)))
 
-    @property
+    @functools.cached_property
     def time_dependent(self):
         """Whether the values change in time (a field profile or a time-dependent model)."""
-        return self.profile is not None or bool(getattr(self.model, "m_dot", 0.0))
+        return self.profile is not None or model_is_time_dependent(self.model)
 
     def field_at(self, t):
         """``b(t)`` as a 3-vector."""

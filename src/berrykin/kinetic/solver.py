@@ -106,6 +106,14 @@ class KineticSolver:
             ts = t0 + (t1 - t0) * np.array([0.37, 0.71, 1.0])
             self._time_dependent = not all(coefficients_close(c0, ev(t)) for t in ts)
 
+    def prepare(self, t_span):
+        """Decide (by probing, where not given) whether the coefficients depend on time over
+        ``t_span`` and on r, exactly as :meth:`solve` does before its first step. Callers that
+        step in pieces (e.g. :func:`berrykin.io.checkpoint.run_checkpointed`) call it once with
+        the whole span so that every piece sees the same decision."""
+        t0, t1 = map(float, t_span)
+        self._detect(t0, t1)
+
     def coefficients_at(self, t):
         """:class:`~.coefficients.Coefficients` at time t (cached when time independent).
 
