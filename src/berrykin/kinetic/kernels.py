@@ -34,35 +34,44 @@ def limit_scalar(a, b, lim):
 
 
 def _axis_flux6_py(n, Up, Um, W, cf, periodic, lim, bclo, bchi, rhs, philo, phihi):
+    """Sweep of one axis, row-wise: for every (a1, a2, b1) slab the N cells along the axis are
+    processed as rows of B2 contiguous values (the innermost, vectorisable loop), so that the
+    state is read with unit stride whatever axis is swept."""
     _, A1, A2, N, B1, B2 = n.shape
     for aa in prange(A1 * A2 * B1):
         a1 = aa // (A2 * B1)
         a2 = (aa // B1) % A2
         b1 = aa % B1
-        buf = np.empty((2, N + 4))  # cells -2..N+1 of one line, ghosts included
-        sl = np.empty((2, N + 2))  # slopes of cells -1..N
-        for b2 in range(B2):
-            for s in range(2):
-                for i in range(N):
-                    buf[s, i + 2] = n[s, a1, a2, i, b1, b2]
+        buf = np.empty((2, N + 4, B2))  # cells -2..N+1 of the slab, ghosts included
+        sl = np.empty((2, N + 2, B2))  # slopes of cells -1..N
+        prev = np.empty((2, B2))
+        for s in range(2):
+            for i in range(N):
+                for b2 in range(B2):
+                    buf[s, i + 2, b2] = n[s, a1, a2, i, b1, b2]
+            for b2 in range(B2):
                 if periodic:
                     for g in (0, 1, N + 2, N + 3):
-                        buf[s, g] = buf[s, (g - 2) % N + 2]
+                        buf[s, g, b2] = buf[s, (g - 2) % N + 2, b2]
                 else:
-                    buf[s, 0] = buf[s, 1] = bclo[s, a1, a2, b1, b2]
-                    buf[s, N + 2] = buf[s, N + 3] = bchi[s, a1, a2, b1, b2]
-                for i in range(N + 2):
-                    sl[s, i] = limit_scalar(buf[s, i + 1] - buf[s, i], buf[s, i + 2] - buf[s, i + 1], lim)
-                if not periodic:
-                    sl[s, 0] = 0.0
-                    sl[s, N + 1] = 0.0
-            p0_prev = 0.0
-            p1_prev = 0.0
-            for j in range(N + 1):  # face j between cells j-1 and j
-                L0 = buf[0, j + 1] + 0.5 * sl[0, j]
-                R0 = buf[0, j + 2] - 0.5 * sl[0, j + 1]
-                L1 = buf[1, j + 1] + 0.5 * sl[1, j]
-                R1 = buf[1, j + 2] - 0.5 * sl[1, j + 1]
+                    buf[s, 0, b2] = bclo[s, a1, a2, b1, b2]
+                    buf[s, 1, b2] = bclo[s, a1, a2, b1, b2]
+                    buf[s, N + 2, b2] = bchi[s, a1, a2, b1, b2]
+                    buf[s, N + 3, b2] = bchi[s, a1, a2, b1, b2]
+            for i in range(N + 2):
+                for b2 in range(B2):
+                    sl[s, i, b2] = limit_scalar(buf[s, i + 1, b2] - buf[s, i, b2],
+                                                buf[s, i + 2, b2] - buf[s, i + 1, b2], lim)
+            if not periodic:
+                for b2 in range(B2):
+                    sl[s, 0, b2] = 0.0
+                    sl[s, N + 1, b2] = 0.0
+        for j in range(N + 1):  # face j between cells j-1 and j
+            for b2 in range(B2):
+                L0 = buf[0, j + 1, b2] + 0.5 * sl[0, j, b2]
+                R0 = buf[0, j + 2, b2] - 0.5 * sl[0, j + 1, b2]
+                L1 = buf[1, j + 1, b2] + 0.5 * sl[1, j, b2]
+                R1 = buf[1, j + 2, b2] - 0.5 * sl[1, j + 1, b2]
                 up = Up[a1, a2, j, b1, b2]
                 um = Um[a1, a2, j, b1, b2]
                 w = W[a1, a2, j, b1, b2]
@@ -72,16 +81,17 @@ def _axis_flux6_py(n, Up, Um, W, cf, periodic, lim, bclo, bchi, rhs, philo, phih
                 p1 = max(um, 0.0) * L1 + min(um, 0.0) * R1 + wp * L0 + wm * R0
                 if j > 0:
                     c = cf[a1, a2, j - 1, b1, b2]
-                    rhs[0, a1, a2, j - 1, b1, b2] += -c * (p0 - p0_prev)
-                    rhs[1, a1, a2, j - 1, b1, b2] += -c * (p1 - p1_prev)
+                    rhs[0, a1, a2, j - 1, b1, b2] += -c * (p0 - prev[0, b2])
+                    rhs[1, a1, a2, j - 1, b1, b2] += -c * (p1 - prev[1, b2])
                 elif not periodic:
                     philo[0, a1, a2, b1, b2] = p0
                     philo[1, a1, a2, b1, b2] = p1
-                p0_prev = p0
-                p1_prev = p1
-            if not periodic:
-                phihi[0, a1, a2, b1, b2] = p0_prev
-                phihi[1, a1, a2, b1, b2] = p1_prev
+                prev[0, b2] = p0
+                prev[1, b2] = p1
+        if not periodic:
+            for b2 in range(B2):
+                phihi[0, a1, a2, b1, b2] = prev[0, b2]
+                phihi[1, a1, a2, b1, b2] = prev[1, b2]
 
 
 _R6 = numba.types.Array(numba.float64, 6, "A", readonly=True)

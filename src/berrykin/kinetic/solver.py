@@ -182,15 +182,31 @@ class KineticSolver:
                 out += r
             if per:
                 continue
-            tau = np.take(np.broadcast_to(g.transverse(a), g.shape), 0, axis=a)
+            tau = self._face_weight(a)
             for side, flux, sign in ((0, plo, 1.0), (1, phi, -1.0)):
                 if (a, side) in self._group_of:
                     inflow[self._group_of[(a, side)]] += sign * meas * (flux * tau).reshape(2, -1).sum(axis=1)
         R, L = reference.cell_sources(n, co.G, co.K, self._coeffs, co.local)
         out += R
         out += L
-        sources = np.stack([g.integrate(R), g.integrate(L)]) * meas
+        vol = self._volume_vector()
+        sources = np.stack([R.reshape(2, -1) @ vol, L.reshape(2, -1) @ vol]) * meas
         return out, inflow, sources
+
+    def _face_weight(self, a):
+        """Transverse measure of the boundary faces of axis a (cached: the grid is immutable)."""
+        cache = self.__dict__.setdefault("_tau_cache", {})
+        if a not in cache:
+            g = self.grid
+            cache[a] = np.ascontiguousarray(np.take(np.broadcast_to(g.transverse(a), g.shape), 0, axis=a))
+        return cache[a]
+
+    def _volume_vector(self):
+        """Cell volumes as a flat vector (cached), for the source integrals of the ledger."""
+        if getattr(self, "_vol_flat", None) is None:
+            g = self.grid
+            self._vol_flat = np.ascontiguousarray(np.broadcast_to(g.volumes(), g.shape)).reshape(-1)
+        return self._vol_flat
 
     def max_dt(self, t):
         """CFL step at time t: ``cfl / max_c sum_a cell_factor_a max_faces(|U_s| + |W|)``."""
