@@ -138,6 +138,12 @@ def test_summary_matches_closed_forms(report):
             assert e["passed"] and abs(e["computed"] - e["reference"]) <= e["tolerance"], e
             if e["quantity"] == "mass_ramp_error":
                 assert e["reference"] == 0.0
+            else:  # (b/4pi)[m1/E(K) - m0/E(K)], K the default cutoff in [4000, 4000 x 1.06] |m0|
+                p = e["params"]
+                closed = [p["b"] / (4 * math.pi) * (p["m_final"] / math.hypot(K, p["m_final"])
+                                                    - p["m0"] / math.hypot(K, p["m0"]))
+                          for K in (4000 * abs(p["m0"]), 4240 * abs(p["m0"]))]
+                assert min(closed) <= e["reference"] <= max(closed), e
             continue
         ref = closed_form(e["quantity"], e["params"])
         if e["quantity"] in LOOSE or e["quantity"].startswith("anomaly"):

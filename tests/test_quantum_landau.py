@@ -20,10 +20,9 @@ import math
 
 import numpy as np
 import pytest
-from scipy.optimize import brentq
 
-import berrykin
 from berrykin.errors import ParameterError
+from berrykin.observables.onsager import onsager_level  # the rule of the module docstring
 from berrykin.models import MassiveDirac2D, TexturedFerromagnet2D, TwoBandModel, Uniform, Weyl3D
 from berrykin.quantum import (
     dirac_landau_levels,
@@ -125,38 +124,6 @@ def test_landau_levels_validation():
 
 
 # -- semiclassical (Onsager) quantisation with berrykin.geometry -------------------------------
-XG, WG = np.polynomial.legendre.leggauss(48)
-
-
-def _points(model, k, pz):
-    P = np.zeros((np.size(k), model.dim))
-    P[:, 0] = k
-    if model.dim == 3:
-        P[:, 2] = pz
-    return P
-
-
-def onsager_level(model, band, n, b, pz=0.0, moment=True, berry=True):
-    """Energy of the n-th semiclassical level of band s (module docstring)."""
-    q = berrykin.conventions.q(band)
-
-    def flux(k):            # Int_{|k'| < k} B_kz d^2k', Gauss-Legendre in the radius
-        s = 0.5 * (XG + 1) * k
-        B = berrykin.momentum_berry_field(model, p=_points(model, s, pz))[:, 2]
-        return float(np.sum(0.5 * WG * k * 2 * math.pi * s * B))
-
-    def condition(k):
-        gamma = q * flux(k) if berry else 0.0
-        return (math.pi * k * k - b * gamma) / (2 * math.pi * abs(b)) - (n + 0.5)
-
-    k = brentq(condition, 1e-9, math.sqrt(2 * abs(b) * (n + 2)), xtol=1e-15, rtol=1e-15)
-    P = _points(model, k, pz)
-    e = berrykin.band_energies(model, p=P)[0, 0 if band == 1 else 1]
-    if moment:
-        e -= float(berrykin.magnetic_moment(model, p=P)[0, 2]) * b
-    return e
-
-
 def onsager_errors(model, exact_fn, bs, **kw):
     """|Onsager - nearest exact level| for bands +-1, n = 0, 1, 2 at each b: (len(bs), 6)."""
     out = []

@@ -23,7 +23,6 @@ command-line report.
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 import math
 from dataclasses import dataclass, field
@@ -141,6 +140,7 @@ def pump_rows(quick):
     from ..geometry import chern_number
     from ..models import RiceMele
     from ..quantum import thouless_pump
+    from .pump import pump
 
     T0 = 20.0
     C = -chern_number(RiceMele(period=T0), plane=("p_x", "t"), bounds=(None, (0.0, T0)),
@@ -151,11 +151,7 @@ def pump_rows(quick):
         rows.append(Comparison(f"thouless_pump_chern_T{T:g}", "charge per cycle", float(C), ex,
                                tolerance=5e-3 if T < 100 else 1e-3, parameter="1/(T gap)",
                                parameter_value=1.0 / T, note="semiclassical = -(k, t) Chern number"))
-        try:
-            mod = importlib.import_module("berrykin.experiments.pump")
-        except ImportError:
-            continue
-        sc = mod.pump(RiceMele(period=T)).charge_per_cycle
+        sc = pump(RiceMele(period=T)).charge_per_cycle
         rows.append(Comparison(f"thouless_pump_ske_T{T:g}", "charge per cycle", sc, ex, tolerance=1e-3,
                                parameter="1/(T gap)", parameter_value=1.0 / T))
     return rows

@@ -81,6 +81,8 @@ class KineticSolver:
         self._static = None
         self._bc_cache = {}  # boundary values of a time-independent inflow, per axis
         self._fused = None  # decided at the first step
+        self._tau_cache = {}  # boundary face weights per axis (the grid is immutable)
+        self._vol_flat = None
 
     # -- set-up ------------------------------------------------------------------------------
     def _boundary_groups(self):
@@ -195,15 +197,14 @@ class KineticSolver:
 
     def _face_weight(self, a):
         """Transverse measure of the boundary faces of axis a (cached: the grid is immutable)."""
-        cache = self.__dict__.setdefault("_tau_cache", {})
-        if a not in cache:
+        if a not in self._tau_cache:
             g = self.grid
-            cache[a] = np.ascontiguousarray(np.take(np.broadcast_to(g.transverse(a), g.shape), 0, axis=a))
-        return cache[a]
+            self._tau_cache[a] = np.ascontiguousarray(np.take(np.broadcast_to(g.transverse(a), g.shape), 0, axis=a))
+        return self._tau_cache[a]
 
     def _volume_vector(self):
         """Cell volumes as a flat vector (cached), for the source integrals of the ledger."""
-        if getattr(self, "_vol_flat", None) is None:
+        if self._vol_flat is None:
             g = self.grid
             self._vol_flat = np.ascontiguousarray(np.broadcast_to(g.volumes(), g.shape)).reshape(-1)
         return self._vol_flat

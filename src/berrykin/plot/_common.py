@@ -27,6 +27,14 @@ def new_figure(ncols: int = 1, width: float = 5.0, height: float = 3.8):
     return fig, axes
 
 
+def target_axes(ax=None, width: float = 5.0, height: float = 3.8):
+    """``(figure, ax)``: the given axes and their figure, or a fresh one-axes figure."""
+    if ax is None:
+        fig, (ax,) = new_figure(width=width, height=height)
+        return fig, ax
+    return ax.figure, ax
+
+
 def coordinate_kind(name: str) -> str:
     """``'r'``, ``'p'`` or ``'t'`` for a coordinate name such as ``'x'``, ``'p_y'``, ``'t'``."""
     if name == "t":

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import math
 
-from ._common import new_figure
+from ._common import target_axes
 from .data import dirac_field_curves, faraday_curves
 
 _X_LABEL = r"$k/|m|$ (dimensionless; $\hbar = e = v = 1$)"
 
-
-def _target_axes(ax):
-    if ax is None:
-        fig, (ax,) = new_figure()
-        return fig, ax
-    return ax.figure, ax
 
 
 def plot_dirac_fields(m: float = 1.0, ax=None, k_max: float = 4.0, n: int = 400):
@@ -25,7 +19,7 @@ def plot_dirac_fields(m: float = 1.0, ax=None, k_max: float = 4.0, n: int = 400)
     the :class:`~matplotlib.figure.Figure`. Writes no files (see :func:`save_figure`).
     """
     data = dirac_field_curves(m, k_max, n)
-    fig, ax = _target_axes(ax)
+    fig, ax = target_axes(ax)
     x = data["k_over_m"]
     ax.plot(x, data["m2_berry"], "-", color="C0", label=r"$m^2\mathcal{B}_k$ (Berry field)")
     ax.plot(x, data["m_moment"], "--", color="C1", label=r"$m\mathcal{M}_k$ (orbital moment)")
@@ -49,7 +43,7 @@ def plot_faraday(m: float = 1.0, m_dot: float = 0.1, ax=None, k_max: float = 4.0
     1e-3 |m| per step), closed form ``m_dot (k^2 - 2m^2)/E^5``. Returns the Figure.
     """
     data = faraday_curves(m, m_dot, k_max, n, dt)
-    fig, ax = _target_axes(ax)
+    fig, ax = target_axes(ax)
     x = data["k_over_m"]
     ax.plot(x, data["m2_efield"], "-", color="C0",
             label=r"$(m^2/\dot m)\,\mathcal{E}_k\cdot\hat\varphi$ (fictitious electric field)")

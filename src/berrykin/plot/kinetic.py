@@ -12,16 +12,9 @@ import math
 import numpy as np
 
 from ..errors import ParameterError
-from ._common import axis_label, new_figure
+from ._common import axis_label, target_axes
 
 __all__ = ["plot_trajectories", "plot_cyclotron", "plot_phase_space", "plot_comparison_table"]
-
-
-def _target(ax, width=5.0, height=3.8):
-    if ax is None:
-        fig, (ax,) = new_figure(width=width, height=height)
-        return fig, ax
-    return ax.figure, ax
 
 
 def _label(var, axis_name):
@@ -39,7 +32,7 @@ def plot_trajectories(datasets, variable="k", plane=(0, 1), labels=None, ax=None
     line; its start is marked with a dot.
     """
     datasets = list(datasets) if isinstance(datasets, (list, tuple)) else [datasets]
-    fig, ax = _target(ax)
+    fig, ax = target_axes(ax)
     for i, ds in enumerate(datasets):
         var = variable if variable in ds else "p"
         if var not in ds:
@@ -91,7 +84,7 @@ def plot_phase_space(grid, n, band=1, ax=None, title=None, label="n_s"):
         n = n[0 if band == 1 else 1]
     if n.shape != tuple(momentum.shape):
         raise ParameterError("n", n.shape, f"shape {(2,) + tuple(grid.shape)} or {tuple(momentum.shape)}")
-    fig, ax = _target(ax, 5.2, 4.2)
+    fig, ax = target_axes(ax, 5.2, 4.2)
     names = [a.name for a in momentum.axes]
     if names[:2] == ["k", "phi"] or names == ["k", "theta"]:
         K, A = np.meshgrid(momentum.axes[0].edges, momentum.axes[1].edges, indexing="ij")
@@ -123,7 +116,7 @@ def plot_comparison_table(rows, title="Semiclassics versus exact", ax=None):
     rows = list(rows)
     if not rows:
         raise ParameterError("rows", rows, "at least one comparison row")
-    fig, ax = _target(ax, 9.0, 0.45 * len(rows) + 1.2)
+    fig, ax = target_axes(ax, 9.0, 0.45 * len(rows) + 1.2)
     ax.axis("off")
     f = lambda x: f"{x:.6g}" if isinstance(x, (int, float, np.floating)) else str(x)  # noqa: E731
     cells = [[r["case"], f(r["semiclassical"]), f(r["exact"]), f"{abs(r['difference']):.2e}",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
-from ._common import new_figure, save_figure
+from ._common import new_figure, save_figure, target_axes
 
 __all__ = ["plot_result", "plot_time_series", "plot_nu_vs_mu", "plot_anomaly_fluxes", "plot_skyrmion_drift",
            "plot_mass_ramp"]
@@ -60,10 +60,7 @@ def plot_nu_vs_mu(mu, nu, reference=None, ax=None, title="Hall coefficient versu
     nu = np.asarray(nu, dtype=float)
     if mu.shape != nu.shape or mu.ndim != 1:
         raise ParameterError("nu", nu.shape, f"a 1D array like mu {mu.shape}")
-    if ax is None:
-        fig, (ax,) = new_figure()
-    else:
-        fig = ax.figure
+    fig, ax = target_axes(ax)
     order = np.argsort(mu)
     ax.plot(mu[order], nu[order], "o", color="C0", label="sKE (time integration)")
     if reference is not None:
@@ -82,10 +79,7 @@ def plot_anomaly_fluxes(ds, ax=None):
     versus time, with the line ``chi b.e t/(4 pi^2)`` of ERRATA 7 (dashed)."""
     if "inflow" not in ds or "group" not in ds.dims:
         raise ParameterError("ds", list(ds.data_vars), "a chiral_anomaly dataset (inflow over group)")
-    if ax is None:
-        fig, (ax,) = new_figure(width=5.4)
-    else:
-        fig = ax.figure
+    fig, ax = target_axes(ax, width=5.4)
     t = ds["time"].values
     flows = ds["inflow"].sum("band")
     for i, g in enumerate(ds["group"].values):
@@ -109,10 +103,7 @@ def plot_skyrmion_drift(semiclassical, exact=None, ax=None):
     ``(variant, time)``) and the exact lattice evolution (``exact``: its dataset, markers)."""
     if "drift" not in semiclassical or "variant" not in semiclassical.dims:
         raise ParameterError("semiclassical", list(semiclassical.data_vars), "a skyrmion drift dataset")
-    if ax is None:
-        fig, (ax,) = new_figure(width=5.4)
-    else:
-        fig = ax.figure
+    fig, ax = target_axes(ax, width=5.4)
     t = semiclassical["time"].values
     for i, v in enumerate(semiclassical["variant"].values):
         ax.plot(t, semiclassical["drift"].isel(variant=i).values, color=f"C{i}", label=f"sEOM {v}",
@@ -132,10 +123,7 @@ def plot_mass_ramp(ds, ax=None):
     prediction ``(n_z/4) b [B_k(m(t)) - B_k(m(0))]`` (Eq. 50, ERRATA 3); the line y = x is exact."""
     if "delta_n" not in ds or "predicted" not in ds:
         raise ParameterError("ds", list(ds.data_vars), "a mass_ramp dataset (delta_n, predicted)")
-    if ax is None:
-        fig, (ax,) = new_figure()
-    else:
-        fig = ax.figure
+    fig, ax = target_axes(ax)
     pred = ds["predicted"].isel(time=-1).values
     for i, s in enumerate(ds["band"].values):
         ax.plot(pred, ds["delta_n"].isel(time=-1, band=i).values, "o", ms=3, color=f"C{i}",
