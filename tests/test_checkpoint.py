@@ -14,7 +14,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from berrykin.errors import ParameterError
+from berrykin.errors import CheckpointError, ParameterError
 from berrykin.io.checkpoint import fingerprint, load_checkpoint, problem_hash, run_checkpointed
 
 TESTS = pathlib.Path(__file__).resolve().parent
@@ -128,7 +128,7 @@ def test_mismatched_resume_is_refused(reference, tmp_path):
     run_checkpointed(solver, n0, SPAN, SAVE[:2], path, resume=False)
     for other in ((make_problem(b=0.31)[0], n0, SAVE[:2]), (solver, n0 * 1.0001, SAVE[:2]),
                   (solver, n0, SAVE[:3])):
-        with pytest.raises(ParameterError, match="same problem"):
+        with pytest.raises(CheckpointError, match="another problem"):
             run_checkpointed(other[0], other[1], SPAN, other[2], path, resume=True)
 
 
@@ -144,8 +144,45 @@ def test_bad_arguments(tmp_path):
         with pytest.raises(ParameterError, match="every"):
             run_checkpointed(solver, n0, SPAN, SAVE, tmp_path / "x.npz", resume=False, every=every)
     (tmp_path / "junk.npz").write_text("not a checkpoint")
-    with pytest.raises(ParameterError, match="checkpoint"):
+    with pytest.raises(CheckpointError, match="not a readable berrykin checkpoint"):
         run_checkpointed(solver, n0, SPAN, SAVE, tmp_path / "junk.npz", resume=True)
+
+
+def test_truncated_or_foreign_checkpoint_is_refused(tmp_path):
+    """A checkpoint cut short (a copy interrupted, a full disk) or an .npz of something else
+    raises CheckpointError naming the file; starting afresh (resume=False) overwrites it."""
+    solver, n0 = make_problem()
+    path = tmp_path / "run.npz"
+    run_checkpointed(solver, n0, SPAN, SAVE[:1], path, resume=False)
+    whole = path.read_bytes()
+    for cut in (len(whole) // 2, 100, 0):
+        path.write_bytes(whole[:cut])
+        with pytest.raises(CheckpointError, match="run.npz.*not a readable berrykin checkpoint"):
+            load_checkpoint(path)
+    np.savez(path, a=np.arange(3.0))
+    with pytest.raises(CheckpointError, match="not a berrykin checkpoint .it lacks format_version"):
+        run_checkpointed(solver, n0, SPAN, SAVE[:1], path, resume=True)
+    ts, _, _ = run_checkpointed(solver, n0, SPAN, SAVE[:1], path, resume=False)
+    assert int(load_checkpoint(path)["done"]) == 1 and ts.tolist() == [SAVE[0]]
+
+
+def test_stale_temporary_of_killed_writer_is_removed(tmp_path):
+    """A writer killed inside io.atomic_path (SIGKILL) leaves its temporary file; the next
+    checkpointed run (or resume) in that directory removes it. A temporary file of a live
+    process is kept."""
+    script = ("import os, signal, sys\nfrom berrykin.io.atomic import atomic_path\n"
+              "with atomic_path(sys.argv[1]) as tmp:\n    open(tmp, 'wb').write(b'partial')\n"
+              "    os.kill(os.getpid(), signal.SIGKILL)\n")
+    target = tmp_path / "run.npz"
+    proc = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    left = [p.name for p in tmp_path.iterdir()]
+    assert len(left) == 1 and left[0].startswith(".run.npz.") and left[0].endswith(".tmp")
+    live = tmp_path / left[0].replace(f"-{left[0].split('-')[-1].split('.')[0]}.", f"-{os.getppid()}.")
+    live.write_bytes(b"a live writer's file")
+    solver, n0 = make_problem()
+    run_checkpointed(solver, n0, SPAN, SAVE[:1], target, resume=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "run.npz"])
 
 
 def test_problem_hash_is_stable_and_sensitive():
@@ -166,3 +203,25 @@ def test_docstring_examples():
 
     result = doctest.testmod(berrykin.io.checkpoint)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_periodic_zone_without_boundary_groups(tmp_path):
+    """A Brillouin-zone run has no boundary groups (G = 0): checkpointing it used to fail on
+    ``reshape(-1, 0, 2)``. Reference: the uninterrupted solve, and particle number conserved
+    to round-off (no boundary, sources cancel between the bands)."""
+    from berrykin.kinetic import (CartesianMomentumGrid, KineticFrame, KineticSolver, Scheme,
+                                  SKETerms, fermi_dirac)
+    from berrykin.models import QWZ, MinimalCoupling, UniformElectricField
+
+    frame = KineticFrame(MinimalCoupling(QWZ(m=1.0), UniformElectricField(e=(0.1, 0.05))))
+    grid = CartesianMomentumGrid.brillouin_zone(2, 8)
+    solver = KineticSolver(frame, grid, SKETerms.full(), Scheme(backend="numpy", max_dt=0.1))
+    n0 = fermi_dirac(QWZ(m=1.0), solver.grid, mu=0.3, T=0.2)
+    save = np.array([0.2, 0.4])
+    ts, states, ledger = run_checkpointed(solver, n0, (0.0, 0.4), save, tmp_path / "checkpoint.npz",
+                                         resume=False)
+    rts, rstates, rledger = solver.solve(n0, (0.0, 0.4), save)
+    np.testing.assert_array_equal(states, rstates)
+    assert ledger.groups == () and ledger.inflow.shape[1] == 0
+    total = ledger.numbers.sum(axis=1)
+    assert np.max(np.abs(total - total[0])) <= 1e-13 * abs(total[0])

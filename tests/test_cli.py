@@ -10,6 +10,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -114,6 +115,7 @@ def report(tmp_path_factory):
     return out, proc
 
 
+@pytest.mark.slow  # runs `berrykin reproduce --quick` (~2 min): .ci/run's slow step
 def test_reproduce_exits_cleanly_and_prints_table(report):
     out, proc = report
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -121,6 +123,7 @@ def test_reproduce_exits_cleanly_and_prints_table(report):
     assert "computed" in proc.stdout and "reference" in proc.stdout
 
 
+@pytest.mark.slow  # runs `berrykin reproduce --quick` (~2 min): .ci/run's slow step
 def test_summary_matches_closed_forms(report):
     out, _ = report
     entries = json.loads((out / "summary.json").read_text())
@@ -159,6 +162,7 @@ def test_summary_matches_closed_forms(report):
         assert e["difference"] == pytest.approx(abs(e["computed"] - e["reference"]), abs=1e-15)
 
 
+@pytest.mark.slow  # runs `berrykin reproduce --quick` (~2 min): .ci/run's slow step
 def test_summary_covers_both_bands_and_signs(report):
     out, _ = report
     entries = json.loads((out / "summary.json").read_text())
@@ -170,12 +174,14 @@ def test_summary_covers_both_bands_and_signs(report):
     assert nus == {-3.0, -1.0, 1.0, 3.0}
 
 
+@pytest.mark.slow  # runs `berrykin reproduce --quick` (~2 min): .ci/run's slow step
 def test_report_files_written_completely(report):
     out, _ = report
     md = (out / "report.md").read_text()
     entries = json.loads((out / "summary.json").read_text())
     for e in entries:
-        assert e["case"] in md
+        assert e["case"].replace("|", r"\|") in md  # markdown cells escape |
+    _assert_table_rows_consistent(md, len(entries))
     pngs = sorted(out.glob("*.png"))
     names = {p.name for p in pngs}
     assert {"fig5_dirac_fields.png", "fig7_faraday.png"} <= names
@@ -194,6 +200,83 @@ def test_report_files_written_completely(report):
         assert len(data) > 1000 and data[:8] == b"\x89PNG\r\n\x1a\n", png
         assert png.name in md
     assert not [p for p in os.listdir(out) if p.endswith(".tmp")]
+
+
+def _cells(line: str) -> list[str]:
+    r"""The cells of one markdown table row (``|`` separates cells unless escaped as ``\|``)."""
+    inner = line.strip()[1:-1]
+    return [c.strip().replace(r"\|", "|") for c in re.split(r"(?<!\\)\|", inner)]
+
+
+def _assert_table_rows_consistent(md: str, n_rows: int):
+    rows = [ln for ln in md.splitlines() if ln.startswith("|")]
+    assert len(rows) == n_rows + 2  # header, separator, one per case
+    width = len(_cells(rows[0]))
+    assert width == 5
+    assert all(len(_cells(r)) == width for r in rows), [r for r in rows if len(_cells(r)) != width]
+
+
+def test_report_markdown_escapes_pipes_in_case_names(tmp_path):
+    from berrykin.cli import reproduce
+
+    settings = reproduce.Settings(quick=True)
+    rows = reproduce.weyl_cases(settings)  # holds "Weyl |B_k x k-hat|, chirality +-1"
+    rows.append(reproduce._row("sKE mass ramp max|dn - (n_z/4) b dB_k|, m 1->1.5", "q", {},
+                               2e-6, 0.0, tol=1e-5))
+    assert sum("|" in r["case"] for r in rows) == 3
+    md = reproduce.report_markdown(rows, {}, settings, 1.0)
+    _assert_table_rows_consistent(md, len(rows))
+    body = [_cells(ln) for ln in md.splitlines() if ln.startswith("|")][2:]
+    assert [b[0] for b in body] == [r["case"] for r in rows]  # the names survive unescaping
+
+
+def test_reproduce_reports_progress_per_section(tmp_path, monkeypatch, capsys):
+    """Off a terminal: one line per section with its time, on stderr; none with --quiet."""
+    from berrykin.cli import reproduce, reproduce_kinetic
+
+    monkeypatch.setattr(reproduce, "CASES", (reproduce.dirac_cases, reproduce.weyl_cases))
+    monkeypatch.setattr(reproduce, "make_figures", lambda settings: {})
+    monkeypatch.setattr(reproduce_kinetic, "SECTIONS", {})
+    assert reproduce.run(str(tmp_path / "rep"), quick=True) == 0
+    out, err = capsys.readouterr()
+    lines = [ln for ln in err.splitlines() if ln.startswith("berrykin reproduce: [")]
+    names = ["dirac", "weyl", "figures", "writing files"]
+    assert len(lines) == len(names)
+    for i, (line, name) in enumerate(zip(lines, names)):
+        m = re.fullmatch(rf"berrykin reproduce: \[{i + 1}/4\] {name}  ([0-9.]+) s "
+                         r"\(total ([0-9.]+) s\)", line)
+        assert m, line
+        assert 0 <= float(m.group(1)) <= float(m.group(2))
+    assert "cases within tolerance" in out
+    _assert_table_rows_consistent((tmp_path / "rep" / "report.md").read_text(),
+                                  len(json.loads((tmp_path / "rep" / "summary.json").read_text())))
+    assert reproduce.run(str(tmp_path / "rep2"), quick=True, quiet=True) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_section_progress_bar_on_a_terminal():
+    import io
+
+    from berrykin.cli.progress import SectionProgress
+
+    stream = io.StringIO()
+    with SectionProgress(2, "berrykin reproduce", stream=stream, terminal=True) as p:
+        with p.section("first"):
+            pass
+        with p.section("second"):
+            pass
+    text = stream.getvalue()
+    assert "\r[" in text and "[2/2] second" in text and "100%" in text and text.endswith("\n")
+    assert "berrykin reproduce: [" not in text  # no per-section lines on a terminal
+    assert list(p.times) == ["first", "second"] and all(t >= 0 for t in p.times.values())
+
+
+def test_reproduce_help_states_the_duration():
+    proc = run_cli("reproduce", "--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    assert re.search(r"--quick .*about \d+ minutes", text), text
+    assert re.search(r"full mode .*about \d+", text, re.IGNORECASE), text
 
 
 def _script():

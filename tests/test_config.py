@@ -414,8 +414,97 @@ def test_unknown_keys_are_always_rejected(base, section, key, value):
     known = set(ModelSection.model_fields) | set(FieldSection.model_fields) | set(NumericsSection.model_fields) \
         | set(OutputSection.model_fields) | set(SKEExperiment.model_fields) | set(TrajectoriesExperiment.model_fields) \
         | {"m", "v", "m_dot", "M"}
-    if key in known or (base is EXPRESSION and section == "model.parameters"):
-        return  # (an expression model may declare parameters it does not use)
+    if key in known:
+        return  # (an expression model's unknown parameters are unused ones: rejected as well)
     with pytest.raises(ConfigError) as exc:
         validate(_set(base, f"{section}.{key}", value))
     assert key in str(exc.value) or section.split(".")[0] in str(exc.value)
+
+
+# -- unused parameters, non-finite constants, gap shapes (issue 12, items 2 and 5) ---------------
+def test_unused_expression_parameter_is_a_one_line_config_error():
+    with pytest.raises(ConfigError) as info:
+        validate(_set(EXPRESSION, "model.parameters.Q", 2.0))
+    msg = str(info.value)
+    assert info.value.path == "model.parameters.Q" and msg.startswith("model.parameters.Q = 2.0 is not allowed")
+    assert "they use: v, M" in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize("path, value, shown", [
+    ("model.gap", ["v*p_x", "v*p_y", "M + 1/0"], "division by 0"),
+    ("model.gap", ["v*p_x", "v*p_y", "M*log(0)"], "-inf"),
+    ("model.gap", ["v*p_x", "v*p_y", "M*10**400"], "inf"),
+    ("model.gap", ["v*p_x", "v*p_y", "sqrt(M - 1)"], "nan"),
+    ("model.gap", ["v*p_x/(M - 0.5)", "v*p_y", "M"], "M = 0.5"),   # 1/0 through a parameter
+    ("model.eps", "exp(M*2000)*v", "inf"),
+    ("field.profile", "1/0", "division by 0"),
+])
+def test_non_finite_constants_fail_in_validate(path, value, shown):
+    data = _set(EXPRESSION, path, value)
+    if path == "field.profile":
+        data = _set(_set(data, "field.b", 0.1), "experiment", {"type": "trajectories"})
+        data.pop("grid")
+    with pytest.raises(ConfigError) as info:
+        validate(data)
+    assert info.value.path.startswith(path) and shown in str(info.value) and "finite" in str(info.value)
+
+
+def test_all_zero_gap_fails_in_validate():
+    with pytest.raises(ConfigError, match="not zero everywhere") as info:
+        validate(_set(EXPRESSION, "model.gap", ["0*v", "0", "M - 0.5"]))
+    assert info.value.path == "model.gap"
+    # a constant non-zero gap is a valid (flat-band, F = 0) model
+    validate(_set(EXPRESSION, "model.gap", ["0*v", "0", "M"]))
+
+
+GOOD_ATOMS = ["p_x", "p_y", "M", "M", "v", "Q", "0", "1", "2.5", "pi", "0*p_x"]
+BAD_ATOMS = ["1/0", "log(0)", "10**400", "sqrt(-1)", "M/0", "exp(1000)"]  # 1 in 8 leaves
+SAFE_EXPRESSIONS = st.recursive(
+    st.sampled_from(GOOD_ATOMS * 4 + BAD_ATOMS),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})"),
+        st.tuples(st.sampled_from(["sin", "cos"]), inner).map(lambda t: f"{t[0]}({t[1]})")),
+    max_leaves=6)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(gap=st.sampled_from([3] * 5 + [1, 2, 4, 5]).flatmap(
+           lambda n: st.lists(SAFE_EXPRESSIONS, min_size=n, max_size=n)), eps=SAFE_EXPRESSIONS,
+       params=st.fixed_dictionaries({"M": st.one_of(st.just(0.0), st.floats(-3, 3))},
+                                    optional={"v": st.floats(-3, 3), "Q": st.floats(-3, 3)}),
+       use_all=st.booleans())
+def test_generated_expression_models_are_valid_or_one_line_errors(gap, eps, params, use_all):
+    """Every generated model is either rejected with a one-line ConfigError, or valid: then it
+    has a 3-component gap, every parameter is used, and Delta is finite (no non-finite constant
+    survives validation; without divisions the non-constant parts are bounded). ``use_all``
+    adds ``0*name`` for every parameter to eps (otherwise unused parameters are common)."""
+    if use_all:
+        eps = " + ".join([f"({eps})"] + [f"0*{name}" for name in params])
+    data = _set(_set(_set(EXPRESSION, "model.gap", gap), "model.eps", eps), "model.parameters", params)
+    if not _check(data):
+        return
+    import berrykin as bk
+
+    assert len(gap) == 3
+    text = " ".join(gap + [eps])
+    assert all(name in text for name in params)
+    model = build_model(validate(data))
+    D = bk.gap_vector(model, p=[[0.3, -0.2], [1.1, 0.7]])
+    assert np.all(np.isfinite(D)) and D.shape == (2, 3)
+    assert np.all(np.isfinite(bk.band_energies(model, p=[[0.3, -0.2], [1.1, 0.7]])))
+
+
+def test_berrykin_validate_rejects_them_in_one_line(tmp_path, capsys):
+    """The CLI: `berrykin validate` exits 2 with the one-line ConfigError (no run needed)."""
+    from berrykin.cli.main import main
+
+    for gap, fragment in ((["v*p_x", "v*p_y", "M + 1/0"], "division by 0"),
+                          (["v*p_x", "v*p_y", "M*10**400"], "is inf")):
+        path = tmp_path / "bad.toml"
+        path.write_text(README.replace('gap = ["v*p_x", "v*p_y", "M"]', f"gap = {gap!r}".replace("'", '"')))
+        assert main(["validate", str(path)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert fragment in err and "model.gap[2]" in err and len(err.splitlines()) == 1
+    path.write_text(README.replace("M = 0.5", "M = 0.5\nQ = 1.0"))
+    assert main(["validate", str(path)]) == 2
+    assert "model.parameters.Q" in capsys.readouterr().err

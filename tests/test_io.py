@@ -13,7 +13,7 @@ import pytest
 import xarray as xr
 
 from berrykin import __version__, conventions
-from berrykin.errors import ParameterError
+from berrykin.errors import ParameterError, ResultFileError
 from berrykin.io.netcdf import config_hash, dataset_config, read_dataset, write_dataset
 
 
@@ -82,7 +82,7 @@ def test_real_result_round_trip(tmp_path):
     from berrykin.geometry import chern_number
     from berrykin.models import QWZ
 
-    ds = chern_number(QWZ(m=1.0), shape=(8, 8)).to_dataset()
+    ds = chern_number(QWZ(m=1.0), shape=(16, 16)).to_dataset()
     back = read_dataset(write_dataset(ds, tmp_path / "chern.nc"))
     xr.testing.assert_identical(back.drop_attrs(), ds.drop_attrs())
     assert int(back["nearest_integer"]) == -1  # C_lower of QWZ at m = 1 (docs/conventions.md)
@@ -137,6 +137,9 @@ def test_sigkill_mid_write_leaves_no_partial_file(tmp_path):
     leftovers = [p for p in os.listdir(tmp_path) if p != "result.nc"]
     assert all(p.startswith(".result.nc.") and p.endswith(".tmp") for p in leftovers)
     assert len(leftovers) == 1 and (tmp_path / leftovers[0]).stat().st_size > 0
+    # the next write into the directory removes the killed writer's temporary file
+    write_dataset(sample(), tmp_path / "other.nc")
+    assert sorted(os.listdir(tmp_path)) == ["other.nc", "result.nc"]
 
 
 def test_bad_input(tmp_path):
@@ -146,8 +149,15 @@ def test_bad_input(tmp_path):
         write_dataset(sample(), tmp_path / "a.nc", config=[1, 2])
     with pytest.raises(ParameterError, match="directory"):
         write_dataset(sample(), tmp_path)
-    with pytest.raises(ParameterError, match="existing"):
+    with pytest.raises(ResultFileError, match="no such file"):
         read_dataset(tmp_path / "missing.nc")
+    (tmp_path / "text.nc").write_text("not netcdf")
+    with pytest.raises(ResultFileError, match="not a NetCDF file"):
+        read_dataset(tmp_path / "text.nc")
+    good = write_dataset(sample(), tmp_path / "good.nc")
+    (tmp_path / "cut.nc").write_bytes(good.read_bytes()[:1500])  # a truncated copy
+    with pytest.raises(ResultFileError, match="damaged or truncated"):
+        read_dataset(tmp_path / "cut.nc")
 
 
 def test_docstring_examples():

@@ -306,3 +306,20 @@ def test_inflow_time_dependence_is_detected_for_any_model():
     assert EquilibriumInflow(moving, 0.5).time_dependent is True
     assert AdiabaticInflow(moving, 0.5, b=0.01).time_dependent is True
     assert AdiabaticInflow(MassiveDirac2D(m_dot=0.1), 0.5, b=0.01).time_dependent is True
+
+
+def test_per_band_ledger_closes_from_the_public_result_alone():
+    """Issue 12 item 9: from the result's public attributes only, every band obeys
+    ``rho(t) - rho(0) = sum of surface inflows + sum of volume sources`` to round-off, and the
+    band exchange (``'cell_source'``) is non-zero per band but cancels between the bands."""
+    r = _run()
+    lhs = r.rho - r.rho[0]
+    rhs = r.inflow.sum(axis=1) + r.sources.sum(axis=1)
+    scale = np.max(np.abs(r.rho))
+    assert np.max(np.abs(lhs - rhs)) < 1e-12 * scale
+    k = r.source_kinds.index("cell_source")
+    exchange = r.sources[-1, k]
+    assert np.min(np.abs(exchange)) > 1e3 * abs(exchange.sum())
+    ds = r.to_dataset()
+    assert ds["source"].shape == (len(r.times), len(r.source_kinds), 2)
+    assert list(ds["kind"].values) == list(r.source_kinds)

@@ -238,3 +238,63 @@ def test_minimal_coupling_eps_at_kinetic_momentum_plus_two_phi():
         hs.append(H)
     E = berrykin.band_energies(coupled, r, p, t)
     np.testing.assert_allclose(E, np.linalg.eigvalsh(np.array(hs))[:, ::-1], rtol=0, atol=1e-12)
+
+
+# -- user models: what the one trace at construction finds (issue 12, item 5) -------------------
+def _dirac_gap(r, p, t, P):
+    return 2 * jnp.stack([p[0], p[1], P["m"] + 0 * p[0]])
+
+
+def test_user_model_detects_that_it_does_not_depend_on_r():
+    """No depends_on_r given: p-only functions are detected, so r may be omitted, and B_k is
+    the massive Dirac closed form m/E^3 (Sec. III A)."""
+    user = TwoBandModel(2, lambda r, p, t, P: 0.0, _dirac_gap, params={"m": 0.5})
+    assert user.depends_on_r is False and user.replace(m=-0.2).depends_on_r is False
+    k = RNG.uniform(-2, 2, size=(NPTS, 2))
+    E = np.sqrt((k**2).sum(-1) + 0.25)
+    np.testing.assert_allclose(berrykin.momentum_berry_field(user, p=k)[:, 2], 0.5 / E**3, rtol=1e-12)
+
+
+@pytest.mark.parametrize("where", ["eps", "gap"])
+def test_user_model_detects_r_dependence(where):
+    eps = (lambda r, p, t, P: 0.1 * r[1]) if where == "eps" else (lambda r, p, t, P: 0.0)
+    gap = (lambda r, p, t, P: _dirac_gap(r, p, t, P) + jnp.stack([r[0], 0.0, 0.0])) if where == "gap" else _dirac_gap
+    user = TwoBandModel(2, eps, gap, params={"m": 0.5})
+    assert user.depends_on_r is True
+    with pytest.raises(ParameterError, match="depends on r"):
+        berrykin.band_energies(user, p=[0.1, 0.2])
+    # an explicit choice is kept (e.g. to pass r anyway)
+    assert TwoBandModel(2, lambda r, p, t, P: 0.0, _dirac_gap, {"m": 0.5}, depends_on_r=True).depends_on_r
+
+
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_user_gap_with_the_wrong_number_of_components_is_rejected(n):
+    """A 2- or 4-component gap gave F = 0 silently; now a ShapeError names the shape."""
+    from berrykin.errors import ShapeError
+
+    gap = lambda r, p, t, P: jnp.stack([p[0], p[1], 1.0 + 0 * p[0], p[0]][:n])  # noqa: E731
+    with pytest.raises(ShapeError) as info:
+        TwoBandModel(2, lambda r, p, t, P: 0.0, gap)
+    assert info.value.shape == (n,) and "(3,)" in str(info.value)
+    with pytest.raises(ShapeError, match=r"shape \(2,\)"):
+        TwoBandModel(2, lambda r, p, t, P: jnp.stack([p[0], p[1]]), _dummy_gap)  # eps not scalar
+
+
+@pytest.mark.parametrize("gap", [
+    lambda r, p, t, P: np.array([np.sin(p[0]), p[1], 1.0]),      # NumPy on a tracer
+    lambda r, p, t, P: jnp.stack([float(p[0]), p[1], 1.0]),      # float()
+    lambda r, p, t, P: jnp.stack([math.sin(p[0]), p[1], 1.0]),   # math.*
+    lambda r, p, t, P: _dummy_gap(r, p, t, P) if p[0] > 0 else -_dummy_gap(r, p, t, P),  # Python if
+], ids=["numpy", "float", "math", "if"])
+def test_user_gap_not_written_with_jax_numpy_says_so(gap):
+    with pytest.raises(ParameterError) as info:
+        TwoBandModel(2, lambda r, p, t, P: 0.0, gap)
+    assert info.value.field == "gap" and "jax.numpy" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_user_model_asking_for_an_unknown_parameter():
+    with pytest.raises(ParameterError, match="asked for 'mass'") as info:
+        TwoBandModel(2, lambda r, p, t, P: 0.0, lambda r, p, t, P: jnp.stack([p[0], p[1], P["mass"]]),
+                     params={"m": 1.0})
+    assert info.value.field == "gap"

@@ -118,3 +118,23 @@ def test_import_and_plot_leave_matplotlib_global_state_alone():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("on_figure", [False, True])
+def test_long_titles_are_wrapped_inside_the_figure(on_figure):
+    from berrykin.plot._common import fit_title, new_figure
+
+    fig, (ax,) = new_figure(width=3.0, height=2.6)
+    ax.plot([0, 1], [0, 1])
+    text = (r"Mass ramp at fixed b: the change $(n_z/4)\,b\,[\mathcal{B}_k(m(t)) - "
+            r"\mathcal{B}_k(m_0)]$ against the momentum-space Faraday law (Sec. III B)")
+    title = fit_title(fig if on_figure else ax, text, fontsize="medium")
+    lines = title.get_text().split("\n")
+    assert len(lines) >= 2
+    assert " ".join(lines) == text  # only spaces became line breaks
+    assert all(line.count("$") % 2 == 0 for line in lines)  # never inside mathtext
+    fig.canvas.draw()
+    bb, box = title.get_window_extent(fig.canvas.get_renderer()), fig.bbox
+    assert box.x0 - 1 <= bb.x0 and bb.x1 <= box.x1 + 1 and box.y0 - 1 <= bb.y0 and bb.y1 <= box.y1 + 1
+    short = fit_title(ax, "Fig. 5", fontsize="medium")
+    assert short.get_text() == "Fig. 5"

@@ -36,8 +36,8 @@ def _ske(T, terms=None, samples=32, cycles=1):
 
 def test_ske_pump_equals_exact_for_slow_drives_and_both_approach_chern():
     """sKE charge per cycle: |Q_sKE - C| < 1e-5 (measured 2.6e-7, the k and t quadratures).
-    Exact (smooth loop): |Q - C| = 7e-3 at T = 20, 2.7e-6 at T = 200; |Q_exact - Q_sKE| < 1e-3 for
-    T >= 100 (measured 2.8e-4 at T = 100, 3.0e-6 at T = 200)."""
+    Exact (smooth loop, current integral): |Q - C| = 2.4e-2 at T = 20, 2.5e-6 at T = 200;
+    |Q_exact - Q_sKE| < 1e-3 for T >= 100 (measured 2.1e-4 at T = 100, 2.8e-6 at T = 200)."""
     T = 100.0
     C = _chern(20.0)
     assert C == 1

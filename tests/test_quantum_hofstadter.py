@@ -90,3 +90,19 @@ def test_tknn_diophantine_and_errors():
         streda_coefficient(QWZ(m=1.0), Fraction(0))
     with pytest.raises(ParameterError, match="system"):
         streda_coefficient(object(), Fraction(1, 3))
+
+
+def test_reduced_flux_is_reported_not_silent():
+    """Issue 12 item 9: a flux p/q with a common factor is reduced; the result says so. The
+    reduced and unreduced forms are the same flux, so nu is the same (reference: -C_lower = 1
+    for QWZ m = 1, berrykin's conventions table)."""
+    plain = streda_coefficient(QWZ(m=1.0), Fraction(1, 20))
+    given = streda_coefficient(QWZ(m=1.0), (2, 40))
+    assert plain.flux_note == ""
+    assert given.flux == Fraction(1, 20) and "2/40" in given.flux_note and "1/20" in given.flux_note
+    assert given.nearest_integer == plain.nearest_integer == 1
+    assert given.coefficient == plain.coefficient
+    assert "1/20" in given.to_dataset().attrs["flux_note"]
+    assert "0.05" in streda_coefficient(QWZ(m=1.0), 0.05).flux_note  # a float is rationalised
+    with pytest.raises(ParameterError, match="Fraction"):
+        streda_coefficient(QWZ(m=1.0), 0.1 + 1e-9)

@@ -148,3 +148,34 @@ def test_chunked_evaluation_is_seamless(monkeypatch):
     parts = thouless_pump(model, n_k=8, steps=60)
     assert np.max(np.abs(parts.current - whole.current)) < 1e-14
     assert parts.charge_polarization == pytest.approx(whole.charge_polarization, abs=1e-14)
+
+
+def test_polarisation_after_a_sudden_start_converges_only_as_one_over_nk_squared():
+    """Issue 12 item 9: after a sudden switch-on at omega = 2 pi/T = 0.4 (RiceMele) the final
+    state keeps interband coherence and ``charge_polarization`` is off by >1e-3 per cycle at
+    n_k = 64 while the current integral ``charge`` is converged in n_k (the same to 1e-12 at
+    n_k = 256 and 1024); the polarisation approaches it with fitted order 2 in n_k, and
+    thouless_pump warns. The smooth slow loop gives the Chern number of the loop
+    (-chern_number(plane=('p_x', 't')) = 1) by both estimates, without a warning."""
+    import warnings
+
+    from berrykin.errors import ResolutionWarning
+
+    T, cycles = 2 * math.pi / 0.4, 5
+    runs = {}
+    for n_k in (64, 256, 1024):
+        with pytest.warns(ResolutionWarning, match="charge_polarization is not converged"):
+            runs[n_k] = thouless_pump(RiceMele(period=T), cycles=cycles, n_k=n_k, steps=1000, smooth=False)
+    Q = runs[1024].charge
+    assert abs(runs[256].charge - Q) < 1e-12
+    err = {n: abs(r.charge_polarization - Q) / cycles for n, r in runs.items()}
+    assert err[64] > 1e-3
+    order = math.log(err[256] / err[1024]) / math.log(4.0)
+    assert 1.6 < order < 2.4, err
+    flux = berrykin.chern_number(RiceMele(period=200.0), plane=("p_x", "t"), bounds=(None, (0.0, 200.0)),
+                                 shape=(24, 24))
+    C = -flux.nearest_integer
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResolutionWarning)
+        slow = thouless_pump(RiceMele(period=200.0), n_k=32, steps=4000)
+    assert C == 1 and abs(slow.charge - C) < 1e-5 and abs(slow.charge_polarization - C) < 1e-5

@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..errors import BerrykinError, IntegrationError
+from ..errors import BerrykinError, CheckpointError, IntegrationError
 
 log = logging.getLogger("berrykin.cli")
 
@@ -62,11 +62,17 @@ def summary_lines(ds, limit: int = 12) -> list[str]:
 def cmd_validate(args) -> int:
     from ..config import build_model, load_config
 
+    from ..config.memory import available_memory, check_memory, format_bytes
+
     config = load_config(Path(args.config))
     model = build_model(config, coupled=True)
+    estimate = check_memory(config, allow_large_memory=getattr(args, "allow_large_memory", False))
     if not _quiet(args):
         print(f"{args.config}: valid; model {config.model.type} (d = {model.dim}), "
               f"experiment {config.experiment_type}")
+        limit = available_memory()
+        print(f"estimated peak memory: {estimate.summary()}; available: "
+              f"{format_bytes(limit) if limit is not None else 'unknown'}")
     return 0
 
 
@@ -80,10 +86,15 @@ def cmd_run(args) -> int:
     log.info("run: %s experiment, writing to %s", config.experiment_type, out)
     try:
         with _progress(args) as progress:
-            ds = run_config(config, out, resume=args.resume, progress=progress)
+            ds = run_config(config, out, resume=args.resume, progress=progress,
+                            allow_large_memory=args.allow_large_memory)
     except IntegrationError as exc:
         print(f"berrykin run: the {config.experiment_type} run failed: {exc}", file=sys.stderr)
         return 1
+    except CheckpointError as exc:  # --resume from a damaged, foreign or other-problem checkpoint
+        raise CommandLineError(f"--resume: cannot continue from {exc.path}: {exc.problem}; run "
+                               f"without --resume to start afresh (this overwrites it), or give "
+                               f"another --out") from None
     if not _quiet(args):
         print(f"{config.experiment_type}: wrote {out / RESULT_NAME}")
         print("\n".join(summary_lines(ds)))
@@ -128,7 +139,7 @@ def cmd_sweep(args) -> int:
     if args.workers < 1:
         raise CommandLineError(f"--workers {args.workers}: at least 1")
     try:
-        from ..sweep import sweep
+        from ..sweep import SchedulerError, sweep
     except ImportError:
         raise CommandLineError("berrykin.sweep is not available in this installation") from None
     out = Path(args.out)
@@ -137,7 +148,13 @@ def cmd_sweep(args) -> int:
     with _progress(args) as progress:
         progress(0, 1, f"sweep of {n_points} points")
         # sweep() validates every point (berrykin.config.with_overrides) before any runs
-        ds = sweep(config.to_dict(), over, out, scheduler=args.scheduler, n_workers=args.workers)
+        try:
+            ds = sweep(config.to_dict(), over, out, scheduler=args.scheduler, n_workers=args.workers)
+        except SchedulerError as exc:
+            raise CommandLineError(f"--scheduler {args.scheduler}: {exc.problem}; start one "
+                                   "(dask scheduler, then dask worker ADDRESS), give its address as "
+                                   "tcp://HOST:PORT, or leave --scheduler out to use local worker "
+                                   "processes") from None
         progress(1, 1, "sweep done")
     if not _quiet(args):
         print(f"sweep over {', '.join(over)} ({n_points} points): results in {out}")
@@ -168,10 +185,14 @@ def add_subcommands(sub, common) -> None:
                      help="output directory (default: [output] dir of the file, else berrykin-run)")
     run.add_argument("--resume", action="store_true",
                      help="continue an interrupted sKE run from its checkpoint; skip a finished run")
+    run.add_argument("--allow-large-memory", action="store_true",
+                     help="run even if the estimated peak memory exceeds the available memory")
     run.set_defaults(handler=cmd_run)
 
     val = sub.add_parser("validate", parents=[common], help="check a TOML configuration without running it")
     val.add_argument("config", metavar="CONFIG.toml")
+    val.add_argument("--allow-large-memory", action="store_true",
+                     help="accept a configuration whose estimated peak memory exceeds the available memory")
     val.set_defaults(handler=cmd_validate)
 
     sw = sub.add_parser("sweep", parents=[common], help="run a configuration over a grid of parameter values",

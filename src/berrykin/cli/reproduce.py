@@ -4,11 +4,14 @@ Each case computes a number with the public berrykin API and sets it beside its 
 (a closed form of the paper, corrected by the errata where needed, or a topological integer
 obtained by counting), with the absolute difference. The report directory holds
 ``report.md`` (the table), ``summary.json`` (one entry per case) and PNG figures, each file
-written atomically (temporary file in the same directory, then :func:`os.replace`).
+written atomically (temporary file in the same directory, then :func:`os.replace`). Progress
+goes to stderr, one line per section with its time (a bar on a terminal; see
+:class:`berrykin.cli.progress.SectionProgress`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import logging
@@ -299,13 +302,13 @@ CASES = (dirac_cases, weyl_cases, faraday_cases, cyclotron_cases, skyrmion_cases
          rice_mele_cases)
 
 
-def compute_rows(settings):
+def compute_rows(settings, section=None):
+    """The rows of every geometry case; ``section(name)`` (a context manager, e.g.
+    :meth:`berrykin.cli.progress.SectionProgress.section`) is entered around each case."""
     rows = []
     for case in CASES:
-        t0 = time.perf_counter()
-        new = case(settings)
-        log.debug("%-16s %3d rows in %.2f s", case.__name__, len(new), time.perf_counter() - t0)
-        rows.extend(new)
+        with (section or contextlib.nullcontext)(case.__name__.removesuffix("_cases")):
+            rows.extend(case(settings))
     return rows
 
 
@@ -355,13 +358,18 @@ def _fmt(x: float) -> str:
     return "nan" if not math.isfinite(x) else f"{x:.12g}"
 
 
+def _md_cell(text: str) -> str:
+    """A markdown table cell: ``|`` escaped (case names such as ``|B_k x k-hat|`` hold it)."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
 def table_lines(rows, markdown: bool):
-    head = ("case", "computed", "reference", r"\|difference\|" if markdown else "|difference|", "ok")
+    head = ("case", "computed", "reference", "|difference|", "ok")
     body = [(r["case"], _fmt(r["computed"]), _fmt(r["reference"]), f"{r['difference']:.2e}",
              "yes" if r["passed"] else "NO") for r in rows]
     if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        return lines + ["| " + " | ".join(b) + " |" for b in body]
+        cells = lambda row: "| " + " | ".join(_md_cell(c) for c in row) + " |"  # noqa: E731
+        return [cells(head), "|" + "---|" * len(head)] + [cells(b) for b in body]
     widths = [max(len(x) for x in col) for col in zip(head, *body)]
     fmt = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return [fmt(head), fmt(tuple("-" * w for w in widths))] + [fmt(b) for b in body]
@@ -411,21 +419,25 @@ def _json_number(x):
 def run(out: str, quick: bool, quiet: bool = False, echo=print) -> int:
     """Compute, write the report directory ``out`` and print the table; returns the exit code
     (0 when every case is within tolerance, 1 otherwise)."""
-    from .reproduce_kinetic import kinetic_sections
+    from .progress import SectionProgress
+    from .reproduce_kinetic import SECTIONS, kinetic_sections
 
     settings = Settings(quick=quick)
     t0 = time.perf_counter()
-    rows = compute_rows(settings)
-    t1 = time.perf_counter()
-    figures = make_figures(settings)
-    log.debug("figures          %3d in %.2f s", len(figures), time.perf_counter() - t1)
-    krows, datasets, kfigs = kinetic_sections(settings, _row)
-    rows += krows
-    figures.update(kfigs)
-    os.makedirs(out, exist_ok=True)
-    for name, fig in figures.items():
-        save_figure(fig, os.path.join(out, name))
-    data_files = write_datasets(datasets, out)
+    with SectionProgress(len(CASES) + len(SECTIONS) + 2, "berrykin reproduce",
+                         enabled=not quiet) as progress:
+        rows = compute_rows(settings, progress.section)
+        with progress.section("figures"):
+            figures = make_figures(settings)
+        krows, datasets, kfigs = kinetic_sections(settings, _row, progress.section)
+        rows += krows
+        figures.update(kfigs)
+        with progress.section("writing files"):
+            os.makedirs(out, exist_ok=True)
+            for name, fig in figures.items():
+                save_figure(fig, os.path.join(out, name))
+            data_files = write_datasets(datasets, out)
+    log.debug("section times: %s", ", ".join(f"{k} {v:.1f} s" for k, v in progress.times.items()))
     elapsed = time.perf_counter() - t0
     summary = [{"case": r["case"], "quantity": r["quantity"], "params": r["params"],
                 "computed": _json_number(r["computed"]), "reference": r["reference"],

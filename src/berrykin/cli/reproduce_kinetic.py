@@ -17,6 +17,7 @@ validation          semiclassics (Onsager, sKE, sEOM)               exact quantu
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -36,7 +37,8 @@ def streda_dirac(settings, row):
     from ..experiments.streda import streda
     from ..models import MassiveDirac2D
 
-    cases = ((1.0, 0.0), (-1.0, 2.0)) if settings.quick else (
+    # quick: m = 1 at two mu (gap, band) so that the nu-versus-mu figure has two points
+    cases = ((1.0, 0.0), (1.0, 2.0), (-1.0, 2.0)) if settings.quick else (
         (1.0, 0.0), (-1.0, 0.0), (1.0, 2.0), (-1.0, 2.0), (1.0, -2.0), (0.5, 1.0))
     rows, nus = [], []
     ds = None
@@ -58,7 +60,7 @@ def streda_dirac(settings, row):
             nu = np.array([x[2] for x in nus])[sel]
             figs["streda_nu_vs_mu.png"] = plot_nu_vs_mu(
                 mu, nu, reference=lambda x: np.array([dirac_nu(1.0, v) for v in x]),
-                title="Massive Dirac m = 1: nu versus mu (Sec. III A)")
+                title="Massive Dirac m = 1: nu versus mu (Sec. III A)", mu_range=(-3.0, 3.0))
     return rows, {"streda_dirac.nc": ds} if ds is not None else {}, figs
 
 
@@ -171,11 +173,14 @@ SECTIONS = {"streda_dirac": streda_dirac, "mass_ramp": mass_ramp, "pump": pump,
             "chiral_anomaly": chiral_anomaly, "skyrmion": skyrmion, "validation": validation}
 
 
-def kinetic_sections(settings, row):
-    """Run every section; returns ``(rows, datasets, figures)`` merged over the sections."""
+def kinetic_sections(settings, row, section=None):
+    """Run every section; returns ``(rows, datasets, figures)`` merged over the sections.
+    ``section(name)`` (a context manager, e.g. :meth:`berrykin.cli.progress.SectionProgress.section`)
+    is entered around each."""
     rows, data, figs = [], {}, {}
     for name, fn in SECTIONS.items():
-        r, d, f = fn(settings, row)
+        with (section or contextlib.nullcontext)(name):
+            r, d, f = fn(settings, row)
         rows += r
         data.update(d)
         figs.update(f)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .build import build_field_section, build_model_section, builtin_models
 from .errors import ConfigError
 from .experiments import EXPERIMENTS, ExternalExperiment, check_keywords, signature_names, spec_name
-from .expressions import check_expression, check_parameter_name
+from .expressions import check_expression, check_parameter_name, constant_value
 from .schema import FieldSection, ModelSection, NumericsSection
 
 __all__ = ["check_model", "check_field", "check_experiment", "check_numerics"]
@@ -33,6 +33,7 @@ def check_model(sec: ModelSection):
             check_parameter_name(name, f"model.parameters.{name}")
             if not isinstance(value, (int, float)):
                 raise ConfigError(f"model.parameters.{name}", value, "a number")
+        _check_expression_values(sec)
     elif sec.type in builtins:
         for key in _EXPRESSION_KEYS:
             if getattr(sec, key) is not None:
@@ -43,6 +44,27 @@ def check_model(sec: ModelSection):
     else:
         raise ConfigError("model.type", sec.type, f"\"expression\" or a built-in model: {', '.join(builtins)}")
     return build_model_section(sec)  # checks the expressions, or the built-in's parameters
+
+
+def _check_expression_values(sec: ModelSection) -> None:
+    """Parameters no expression uses, constant parts that are not finite (``1/0``, ``log(0)``,
+    ``10**400``) and a gap that is zero everywhere are ConfigErrors (naming the key)."""
+    names = list(sec.parameters)
+    exprs = [("model.eps", "0" if sec.eps is None else sec.eps)]
+    exprs += [(f"model.gap[{i}]", g) for i, g in enumerate(sec.gap)]
+    used = set().union(*(check_expression(text, path, sec.dim, names) for path, text in exprs))
+    for name, value in sec.parameters.items():
+        if name not in used:
+            uses = ", ".join(n for n in names if n in used) or "none"
+            raise ConfigError(f"model.parameters.{name}", value,
+                              f"a parameter that model.eps or model.gap uses (they use: {uses}); "
+                              f"remove {name} or use it in an expression")
+    values = {k: float(v) for k, v in sec.parameters.items()}
+    consts = [constant_value(text, path, sec.dim, values) for path, text in exprs]
+    if all(c == 0.0 for c in consts[1:]):
+        raise ConfigError("model.gap", list(sec.gap), "a gap vector Delta that is not zero "
+                                                      "everywhere (the two bands touch at every point, "
+                                                      "where the texture and F are undefined)")
 
 
 def check_field(sec: FieldSection, dim: int):
@@ -58,7 +80,7 @@ def check_field(sec: FieldSection, dim: int):
     if sec.profile is not None:
         if sec.vector_gauge:
             raise ConfigError("field.vector_gauge", True, "false when a time profile is given")
-        check_expression(sec.profile, "field.profile", 0, [])
+        constant_value(sec.profile, "field.profile", 0, {})
     return build_field_section(sec, dim)
 
 

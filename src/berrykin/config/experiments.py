@@ -9,6 +9,7 @@ streda         berrykin.experiments.streda.streda (Sec. III A)      StredaResult
 mass_ramp      berrykin.experiments.mass_ramp.mass_ramp             (its result)
 chiral_anomaly berrykin.experiments.anomaly.chiral_anomaly          AnomalyResult
 pump           berrykin.experiments.pump.pump                       PumpResult
+conductivity   berrykin.experiments.conductivity.conductivity       ConductivityResult
 ske            berrykin.kinetic.KineticSolver (Eq. 26, ERRATA 1)    SKERunResult
 ============== ==================================================== =====================
 
@@ -151,6 +152,19 @@ class PumpExperiment(ExternalExperiment):
     n_k: Optional[PositiveInt] = None
 
 
+class ConductivityExperiment(ExternalExperiment):
+    """Steady-state linear conductivity with the conserving relaxation time (docs/transport.md);
+    ``tau`` (1/energy) defaults to 10, ``method`` to the direct linear solve."""
+
+    type: Literal["conductivity"]
+    mu: FiniteFloat = 0.0
+    T: NonNegative = 0.0
+    tau: PositiveNumber = 10.0
+    tau_minus: Optional[PositiveNumber] = None
+    method: Literal["direct", "evolution"] = "direct"
+    e_probe: Optional[PositiveNumber] = None
+
+
 Vector2 = Annotated[list[FiniteFloat], Field(min_length=2, max_length=2)]
 
 
@@ -191,6 +205,7 @@ EXPERIMENTS = {
     "chiral_anomaly": ExperimentSpec(ChiralAnomalyExperiment, "berrykin.experiments.anomaly",
                                      "chiral_anomaly", ("e", "b")),
     "pump": ExperimentSpec(PumpExperiment, "berrykin.experiments.pump", "pump"),
+    "conductivity": ExperimentSpec(ConductivityExperiment, "berrykin.experiments.conductivity", "conductivity"),
     "skyrmion": ExperimentSpec(SkyrmionExperiment, "berrykin.experiments.skyrmion", "skyrmion_drift"),
     "ske": ExperimentSpec(SKEExperiment, "berrykin.kinetic", "KineticSolver"),
 }

@@ -23,7 +23,7 @@ import re
 from .errors import ConfigError
 
 __all__ = ["FUNCTIONS", "CONSTANTS", "phase_space_symbols", "check_expression",
-           "compile_expression", "check_parameter_name", "MAX_LENGTH", "MAX_DEPTH"]
+           "compile_expression", "check_parameter_name", "constant_value", "MAX_LENGTH", "MAX_DEPTH"]
 
 #: Allowed functions: name -> (jax.numpy attribute, number of arguments).
 FUNCTIONS = {
@@ -145,6 +145,67 @@ def check_expression(text, path: str, dim: int, parameters) -> frozenset:
                 what = f"the operator {type(node.op).__name__}"
             raise ConfigError(path, text, f"no {what}; " + _allowed_text(names))
     return frozenset(used)
+
+
+def constant_value(text, path: str, dim: int, parameters: dict):
+    """Fold the parts of a checked expression that do not depend on phase space, with the
+    parameter ``values`` (a dict name -> float), in float64 as :func:`compile_expression`
+    would compute them. Returns the value of ``text`` when it is a constant, else None.
+
+    Raises :class:`ConfigError` at ``path`` when a constant part is not finite (``1/0``,
+    ``log(0)``, ``10**400``, ``sqrt(-1)``, ``1/m`` with ``m = 0`` ...) or when something is
+    divided by a constant 0: such a model is undefined everywhere, which must show at
+    ``berrykin validate``, not as a failed run.
+
+    >>> constant_value("2*M + 1", "model.gap[2]", 2, {"M": 0.5})
+    2.0
+    >>> constant_value("v*p_x", "model.gap[0]", 2, {"v": 1.0}) is None
+    True
+    """
+    import numpy as np
+
+    check_expression(text, path, dim, list(parameters))
+    src = text if isinstance(text, str) else repr(float(text))
+    tree = ast.parse(src.strip(), mode="eval").body
+
+    def bad(node, value):
+        names = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in parameters})
+        given = f" with {', '.join(f'{k} = {parameters[k]!r}' for k in names)}" if names else ""
+        raise ConfigError(path, text, f"finite values: its part {ast.unparse(node)!r} is {value}"
+                                      f"{given}; change the expression or the parameters")
+
+    def fold(node):
+        if isinstance(node, ast.Constant):
+            return np.float64(node.value) if abs(node.value) <= 1e300 else np.float64(np.inf)
+        if isinstance(node, ast.Name):
+            if node.id in CONSTANTS:
+                return np.float64(CONSTANTS[node.id])
+            return np.float64(parameters[node.id]) if node.id in parameters else None
+        if isinstance(node, ast.UnaryOp):
+            v = fold(node.operand)
+            return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
+        if isinstance(node, ast.BinOp):
+            left, right = fold(node.left), fold(node.right)
+            if isinstance(node.op, ast.Div) and right is not None and right == 0:
+                bad(node, "a division by 0")
+            if left is None or right is None:
+                return None
+            ops = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
+                   ast.Div: np.divide, ast.Pow: np.power}
+            with np.errstate(all="ignore"):
+                v = ops[type(node.op)](left, right)
+        else:  # a checked call
+            args = [fold(a) for a in node.args]
+            if any(a is None for a in args):
+                return None
+            with np.errstate(all="ignore"):
+                v = getattr(np, FUNCTIONS[node.func.id][0])(*args)
+        if not np.isfinite(v):
+            bad(node, v)
+        return v
+
+    v = fold(tree)
+    return None if v is None else float(v)
 
 
 def _build(node, jnp):

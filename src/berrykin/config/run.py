@@ -106,16 +106,25 @@ def run_experiment(config: Config, out_dir=".", resume: bool = False):
         raise ConfigError(f"experiment ({exc.field})", exc.value, exc.allowed) from None
 
 
-def run_config(config, out_dir, *, resume: bool = False, progress=None):
+def run_config(config, out_dir, *, resume: bool = False, progress=None,
+               allow_large_memory: bool = False):
     """Validate ``config`` (a :class:`Config`, path, TOML text or dict), run its experiment
     and write ``out_dir/result.nc``; returns the result as an :class:`xarray.Dataset`.
 
     ``resume``: continue an interrupted sKE run from its checkpoint; for the other
     experiments, return an existing ``result.nc`` instead of running again.
     ``progress``: optional callable ``progress(done, total, message)`` told about the stages.
-    Raises :class:`ConfigError` for bad configurations (before anything runs).
+    ``allow_large_memory``: run even when the estimated peak memory
+    (:func:`berrykin.config.memory.estimate_memory`) exceeds the available memory.
+    Raises :class:`ConfigError` for bad configurations and
+    :class:`~berrykin.errors.MemoryLimitError` for a run too large for this machine (both
+    before anything runs).
     """
+    from .memory import check_memory
+
     config = config if isinstance(config, Config) else load_config(config)
+    estimate = check_memory(config, allow_large_memory=allow_large_memory)
+    log.info("estimated peak memory %s", estimate.summary())
     step = progress if progress is not None else (lambda done, total, message: None)
     out = Path(out_dir)
     try:

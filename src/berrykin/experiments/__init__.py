@@ -25,3 +25,9 @@ __all__ = [
     "MassRampResult", "MassRamped", "streda_scales", "chiral_anomaly", "AnomalyResult", "pump", "SKEPumpResult", "exact_pump_charge",
     "skyrmion_drift", "exact_skyrmion_drift", "SkyrmionDrift", "validation_report", "ValidationReport",
 ]
+from .conductivity import PARTS as CONDUCTIVITY_PARTS  # noqa: E402
+from .conductivity import ConductivityResult, SteadyMethod, conductivity  # noqa: E402
+from .conductivity_grid import TransportPolarGrid, conductivity_grid  # noqa: E402
+
+__all__ += ["conductivity", "ConductivityResult", "SteadyMethod", "CONDUCTIVITY_PARTS", "TransportPolarGrid",
+            "conductivity_grid"]

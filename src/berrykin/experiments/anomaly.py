@@ -60,6 +60,11 @@ class AnomalyResult:
         ``+-chirality b.e n_z(k)/(4 pi^2)`` with the equilibrium n_z at the radius.
     times, rho, inflow : ledger times, band densities (n_t, 2), cumulative inflow per group and
         band (n_t, n_groups, 2); ``groups`` the group names; ``window`` the averaging window.
+    sources : cumulative volume sources per kind and band (n_t, n_kinds, 2), kinds
+        ``source_kinds``: ``'cell_source'`` (the band exchange R_s, which cancels between the
+        bands) and ``'spatial_divergence'`` (the homogeneous reduction's r-divergence). With
+        them the per-band ledger closes from the result alone:
+        ``rho[i] - rho[0] = inflow[i].sum(axis=0) + sources[i].sum(axis=0)`` (round-off).
     ledger_residual : largest relative band and conservation residual of the ledger.
     parameters : model, fields, mu, T, grid, cutoffs, duration, initial state, terms, scheme.
     """
@@ -80,6 +85,8 @@ class AnomalyResult:
     groups: tuple
     window: tuple
     ledger_residual: float
+    sources: np.ndarray = None
+    source_kinds: tuple = ()
     parameters: dict = field(default_factory=dict)
 
     def to_dataset(self):
@@ -92,6 +99,9 @@ class AnomalyResult:
                 "rho": (("time", "band"), self.rho, {"units": "1/length^3"}),
                 "inflow": (("time", "group", "band"), self.inflow,
                            {"units": "1/length^3", "definition": "cumulative particles entering per surface"}),
+                "source": (("time", "kind", "band"), self.sources,
+                           {"units": "1/length^3", "definition": "cumulative volume sources per kind "
+                                                                 "(cell_source: band exchange)"}),
                 **{f"{k}_rate_band": (("band",), np.asarray(getattr(self, f"{k}_rate_band")), rate)
                    for k in ("inner", "outer", "total")},
                 **{f"{k}_rate": ((), getattr(self, f"{k}_rate"), rate) for k in ("inner", "outer", "total")},
@@ -100,7 +110,8 @@ class AnomalyResult:
                 "outer_reference": ((), self.outer_reference, dict(rate, definition="Eq. 52, ERRATA 6")),
                 "ledger_residual": ((), self.ledger_residual),
             },
-            coords={"time": self.times, "group": list(self.groups), "band": [1, -1]},
+            coords={"time": self.times, "group": list(self.groups), "kind": list(self.source_kinds),
+                    "band": [1, -1]},
             attrs={k: str(v) for k, v in self.parameters.items()},
         )
         ds.attrs.update(experiment="chiral_anomaly", window=str(self.window),
@@ -207,6 +218,7 @@ def chiral_anomaly(model, e, b, mu, *, T=0.0, grid=None, k_inner=None, k_outer=N
         reference=ref, inner_reference=ref * nz[0], outer_reference=-ref * nz[1], chirality=float(chirality),
         times=t, rho=rho, inflow=ledger.inflow, groups=tuple(solver.groups),
         window=(float(t[i0]), float(t[-1])), ledger_residual=float(res),
+        sources=ledger.sources, source_kinds=tuple(ledger.kinds),
         parameters=dict(model=repr(model), e=ez, b=bz, field_axis=tuple(axis), mu=mu, T=T,
                         grid=f"{type(grid.momentum).__name__}{grid.shape}", k_inner=k_in, k_outer=k_out,
                         duration=duration, initial=initial, terms=repr(terms), scheme=repr(scheme)),

@@ -19,12 +19,13 @@ costs ``|m| v^2 / (2 E(k_max))`` in nu).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import jax.numpy as jnp
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, ResolutionWarning
 from ..geometry import gap_vector, momentum_berry_field, phase_space_velocity
 from ..kinetic import (
     CartesianMomentumGrid,
@@ -39,7 +40,8 @@ from ..kinetic import (
 from ..models import MassiveDirac2D, MinimalCoupling, UniformMagneticField
 from ..observables import band_densities, hall_coefficient_berry_flux, streda_coefficient
 
-__all__ = ["streda", "StredaResult", "streda_grid", "streda_scales"]
+__all__ = ["streda", "StredaResult", "streda_grid", "streda_scales", "zone_resolution",
+           "check_zone_resolution"]
 
 
 @dataclass(frozen=True)
@@ -67,12 +69,97 @@ class SmoothRamp:
         return jnp.where(t < self.mirror_at, up(t), -up(t - self.mirror_at))
 
 
+#: Smallest Brillouin-zone grid of the default (cells per axis), and the largest the default
+#: picks from the gap (beyond it :func:`streda_grid` warns).
+ZONE_CELLS, ZONE_CELLS_MAX = 64, 512
+#: Default cell width over the Berry-curvature radius ``gap/v`` of the smallest Dirac cone.
+#: Measured (QWZ m = 1.9, gap 0.1): ``h v/gap = 1.13`` (64 cells) gives nu off by 2.4e-3,
+#: ``0.56`` (128 cells) 2.9e-6; :func:`check_zone_resolution` warns above 1.
+CELLS_PER_CONE = 0.5
+
+
+def zone_resolution(model, grid):
+    """``(h v/gap, gap, v)``: the largest cell width h of a Cartesian momentum grid over the
+    Berry-curvature radius ``gap/v`` of the smallest Dirac cone of a lattice model, with the
+    scales of :func:`streda_scales` taken on a 256 x 256 probe zone, the minimum of the gap
+    then refined by zooming in on its best cell (:func:`_refined_gap`). Raises ParameterError
+    where the gap closes (|Delta|/2 < 1e-9 v)."""
+    mg = grid.momentum if isinstance(grid, HomogeneousGrid) else grid
+    probe = CartesianMomentumGrid.brillouin_zone(2, 256, model.momentum_period)
+    gap, vel = streda_scales(model, probe)
+    gap, k_min = _refined_gap(model, probe, gap)
+    if not gap > 1e-9 * vel:
+        raise ParameterError("model", model, f"a gapped model (|Delta|/2 = {gap:.3g} at p = "
+                                             f"({k_min[0]:.6g}, {k_min[1]:.6g})): the Streda nu is "
+                                             "undefined where the gap closes")
+    h = max(float(np.max(ax.widths)) for ax in mg.axes)
+    return h * vel / gap, gap, vel
+
+
+def _refined_gap(model, probe, gap, rounds=4, n=17):
+    """``(min |Delta|/2, its momentum)`` refined around the best cell of ``probe``: ``rounds``
+    zooms of an ``n x n`` patch spanning two probe cells each way, 8 times smaller each round."""
+    pts = probe.cell_points().reshape(-1, 2)
+    half = 0.5 * np.linalg.norm(gap_vector(model, None, pts), axis=-1)
+    k0 = pts[int(np.argmin(half))]
+    width = 2.0 * max(float(np.max(ax.widths)) for ax in probe.axes)
+    for _ in range(rounds):
+        u = np.linspace(-width, width, n)
+        patch = (k0 + np.stack(np.meshgrid(u, u, indexing="ij"), axis=-1)).reshape(-1, 2)
+        half = 0.5 * np.linalg.norm(gap_vector(model, None, patch), axis=-1)
+        i = int(np.argmin(half))
+        k0, gap = patch[i], min(gap, float(half[i]))
+        width /= 8.0
+    return gap, k0
+
+
+def check_zone_resolution(model, grid, stacklevel=2):
+    """Warn (:class:`~berrykin.errors.ResolutionWarning`) when a Brillouin-zone grid of a
+    lattice model is coarser than the Berry curvature of its smallest Dirac cone
+    (``h v/gap > 1``, :func:`zone_resolution`), where the Streda nu is off by more than
+    about 1e-3. Returns ``h v/gap``."""
+    ratio, gap, vel = zone_resolution(model, grid)
+    if ratio > 1.0:
+        need = _cells_needed(model.momentum_period, gap, vel)
+        warnings.warn(ResolutionWarning(
+            f"grid: cells of width {ratio * gap / vel:.3g} do not resolve the smallest gap "
+            f"{gap:.3g} (Berry-curvature radius gap/v = {gap / vel:.3g}); nu may be off by more "
+            f"than 1e-3: use a Brillouin zone of at least {need} cells per axis "
+            "(CartesianMomentumGrid.brillouin_zone(2, n)) or the default grid"), stacklevel=stacklevel + 1)
+    return ratio
+
+
+def _cells_needed(period, gap, vel):
+    """Cells per axis with width ``<= CELLS_PER_CONE gap/v``, a multiple of 16, >= ZONE_CELLS."""
+    need = period * vel / (CELLS_PER_CONE * gap)
+    return max(ZONE_CELLS, 16 * int(math.ceil(need / 16)))
+
+
+def _zone_cells(model):
+    """Cells per axis of the default zone: ``2 pi v/(CELLS_PER_CONE gap)`` rounded up to a
+    multiple of 16, at least :data:`ZONE_CELLS`; capped at :data:`ZONE_CELLS_MAX` with a
+    ResolutionWarning."""
+    _, gap, vel = zone_resolution(model, CartesianMomentumGrid.brillouin_zone(2, ZONE_CELLS,
+                                                                              model.momentum_period))
+    n = _cells_needed(model.momentum_period, gap, vel)
+    if n > ZONE_CELLS_MAX:
+        warnings.warn(ResolutionWarning(
+            f"model: the smallest gap {gap:.3g} needs about {n} zone cells per axis to resolve "
+            f"its Berry curvature; using {ZONE_CELLS_MAX} (nu may be off by more than 1e-3): "
+            "pass grid= to choose"), stacklevel=4)
+        n = ZONE_CELLS_MAX
+    return n
+
+
 def streda_grid(model, mu, k_max_factor=4000.0, h0=0.04, ratio=1.06, n_phi=4):
     """Default momentum grid: a polar grid for isotropic continuum models (uniform spacing
     ``h0 |m| v`` up to ``2 |m| v``, then geometric with ``ratio`` up to ``k_max_factor |m| v``,
-    with an edge on the Fermi surface), the periodic Brillouin zone (64 x 64) for lattices."""
+    with an edge on the Fermi surface); for lattices the periodic Brillouin zone with at least
+    64 x 64 cells and enough that the cell width is at most half the Berry-curvature radius
+    ``gap/v`` of the smallest Dirac cone (:data:`CELLS_PER_CONE`, :func:`zone_resolution`;
+    e.g. 64 for QWZ at m = 1, 160 at m = 1.9)."""
     if model.momentum_period is not None:
-        return CartesianMomentumGrid.brillouin_zone(2, 64, model.momentum_period)
+        return CartesianMomentumGrid.brillouin_zone(2, _zone_cells(model), model.momentum_period)
     if not isinstance(model, MassiveDirac2D) or model.m == 0:
         raise ParameterError("model", model, "MassiveDirac2D with m != 0, a lattice model, or pass grid=")
     km = abs(model.m) * model.v
@@ -145,6 +232,13 @@ class StredaResult:
     nu_berry_flux : ``(1/4 pi) Int d^2k n_z B_k`` of the initial state (ERRATA 4), for comparison.
     delta_rho : per-band density change at +b (particles per area).
     times, rho : time axis and band densities (2 columns) of the +b run; ``b_of_t``: the field.
+    inflow, groups : cumulative inflow per boundary group and band (n_t, n_groups, 2) of the
+        +b run (no groups on the periodic Brillouin zone).
+    sources, source_kinds : cumulative volume sources per kind and band (n_t, n_kinds, 2):
+        ``'cell_source'`` (the band exchange R_s, cancelling between the bands) and
+        ``'spatial_divergence'`` (particles entering from the surrounding space). The per-band
+        ledger closes from the result alone: ``rho[i] - rho[0] = inflow[i].sum(axis=0) +
+        sources[i].sum(axis=0)`` (round-off).
     ledger_residual : largest relative band and conservation residuals of the ledgers.
     parameters : model, mu, T, b, ramp time, grid and scheme descriptions.
     """
@@ -159,6 +253,10 @@ class StredaResult:
     rho: np.ndarray
     b_of_t: np.ndarray
     ledger_residual: float
+    inflow: np.ndarray = None
+    groups: tuple = ()
+    sources: np.ndarray = None
+    source_kinds: tuple = ()
     parameters: dict = field(default_factory=dict)
 
     def to_dataset(self):
@@ -177,10 +275,18 @@ class StredaResult:
                 "nu": ((), self.nu, {"units": "e^2/h", "definition": "2 pi d rho / d b (Eq. 45)"}),
                 "nu_berry_flux": ((), self.nu_berry_flux, {"definition": "(1/4pi) Int n_z B_k (ERRATA 4)"}),
                 "ledger_residual": ((), self.ledger_residual),
+                "source": (("time", "kind", "band"), self.sources,
+                           {"units": "1/length^2", "definition": "cumulative volume sources per kind "
+                                                                 "(cell_source: band exchange)"}),
             },
-            coords={"time": self.times, "band": band},
+            coords={"time": self.times, "band": band, "kind": list(self.source_kinds)},
             attrs={k: str(v) for k, v in self.parameters.items()},
         )
+        if self.groups:  # boundary groups (none on the periodic zone)
+            ds["inflow"] = xr.DataArray(np.asarray(self.inflow), dims=("time", "group", "band"),
+                                        coords={"group": list(self.groups)},
+                                        attrs={"units": "1/length^2",
+                                               "definition": "cumulative inflow per boundary group"})
         ds.attrs["experiment"] = "streda"
         return ds
 
@@ -229,6 +335,10 @@ def streda(model, mu, *, T=0.0, b=None, ramp_time=None, grid=None, terms=None, s
     """
     if model.dim != 2 or model.depends_on_r:
         raise ParameterError("model", model, "a 2D model that does not depend on r")
+    if grid is not None and model.momentum_period is not None:
+        mg = grid.momentum if isinstance(grid, HomogeneousGrid) else grid
+        if isinstance(mg, CartesianMomentumGrid):
+            check_zone_resolution(model, mg)
     grid = HomogeneousGrid(grid if grid is not None else streda_grid(model, mu))
     b, ramp_time, terms, scheme = ramp_defaults(model, grid.momentum, b, ramp_time, terms, scheme)
     n0, n1, ledger, res = _run(model, grid, mu, T, b, ramp_time, terms, scheme, +1)
@@ -257,6 +367,8 @@ def streda(model, mu, *, T=0.0, b=None, ramp_time=None, grid=None, terms=None, s
         rho=ledger.numbers,
         b_of_t=b * np.asarray([float(prof(t)) for t in times]),
         ledger_residual=float(res),
+        inflow=ledger.inflow, groups=tuple(ledger.groups), sources=ledger.sources,
+        source_kinds=tuple(ledger.kinds),
         parameters=dict(model=repr(model), mu=mu, T=T, b=b, ramp_time=ramp_time,
                         grid=f"{type(grid.momentum).__name__}{grid.shape}", terms=repr(terms),
                         scheme=repr(scheme), antisymmetrize=antisymmetrize),

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
@@ -34,10 +33,12 @@ import numpy as np
 from ..conventions import coordinate_names, q as charge
 from ..errors import ParameterError
 from ..models.base import check_finite
+from .chern_checks import GAP_RTOL, MAX_NEIGHBOUR_ANGLE, check_gap_on_grid
+from .flux_results import BerryFlux, MonopoleCharge
 
 __all__ = [
     "BerryFlux", "MonopoleCharge", "chern_number", "monopole_charge", "solid_angle",
-    "plaquette_phase",
+    "plaquette_phase", "GAP_RTOL", "MAX_NEIGHBOUR_ANGLE",
 ]
 
 #: Grid points evaluated per compiled call of the flux kernel (larger grids go in row blocks).
@@ -69,13 +70,21 @@ def _plaquette_arg(xp, n1, n2, n3, n4):
     The two triangle products share ``n1 x n3``: ``n1.(n2 x n3) = -n2.(n1 x n3)`` and
     ``n1.(n3 x n4) = n4.(n1 x n3)``.
     """
+    return _plaquette_arg_cos(xp, n1, n2, n3, n4)[0]
+
+
+def _plaquette_arg_cos(xp, n1, n2, n3, n4):
+    """:func:`_plaquette_arg` and the smallest of the five dot products it uses (the four edges
+    and the n1-n3 diagonal), per plaquette: the resolution check fuses with the phase."""
     c = _cross(xp, n1, n3)
-    d13 = _dot(xp, n1, n3)
-    ra = 1.0 + _dot(xp, n1, n2) + _dot(xp, n2, n3) + d13
+    d12, d23, d13 = _dot(xp, n1, n2), _dot(xp, n2, n3), _dot(xp, n1, n3)
+    d34, d41 = _dot(xp, n3, n4), _dot(xp, n4, n1)
+    ra = 1.0 + d12 + d23 + d13
     ia = -_dot(xp, n2, c)
-    rb = 1.0 + d13 + _dot(xp, n3, n4) + _dot(xp, n4, n1)
+    rb = 1.0 + d13 + d34 + d41
     ib = _dot(xp, n4, c)
-    return xp.arctan2(ra * ib + ia * rb, ra * rb - ia * ib)
+    cos = xp.minimum(xp.minimum(xp.minimum(d12, d23), xp.minimum(d34, d41)), d13)
+    return xp.arctan2(ra * ib + ia * rb, ra * rb - ia * ib), cos
 
 
 def solid_angle(n1, n2, n3):
@@ -102,116 +111,6 @@ def plaquette_phase(n1, n2, n3, n4, band=-1):
     if band == -1:
         return phase
     return np.where(phase == np.pi, np.pi, -phase)
-
-
-# -- results ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class BerryFlux:
-    """Berry flux of one band through a 2D grid surface in phase space + time.
-
-    Attributes
-    ----------
-    flux : sum over the plaquettes of the band's FHS Berry phases, ``~ Int q_s F_IJ dI dJ``
-        (usual convention: the integral of the band Berry curvature ``Omega_s = q_s F``).
-    chern : ``flux / (2 pi)``; an integer up to rounding when ``closed``.
-    nearest_integer : ``round(chern)``.
-    closed : both directions periodic (texture equal on opposite edges): the surface is a torus
-        and ``chern`` is a Chern number.
-    periodic : per direction, whether the grid wraps.
-    plane : the two coordinates ``(I, J)``; the orientation is ``dI ^ dJ``.
-    band : ``s`` (+1 upper, -1 lower).
-    shape : plaquettes ``(N_I, N_J)``.
-    bounds : ``((lo_I, hi_I), (lo_J, hi_J))``.
-    point : the values of the other coordinates, as ``((name, value), ...)``.
-    max_plaquette_phase : the largest ``|phase|`` of a plaquette; close to ``pi`` means the grid
-        is too coarse to resolve the curvature (the integer may then be wrong).
-    min_gap : the smallest ``|Delta|`` on the grid; tiny values mean the surface (nearly)
-        crosses a band touching, where the flux is not defined.
-    model : ``repr`` of the model.
-    """
-
-    flux: float
-    chern: float
-    nearest_integer: int
-    closed: bool
-    periodic: tuple[bool, bool]
-    plane: tuple[str, str]
-    band: int
-    shape: tuple[int, int]
-    bounds: tuple[tuple[float, float], tuple[float, float]]
-    point: tuple[tuple[str, float], ...]
-    max_plaquette_phase: float
-    min_gap: float
-    model: str = ""
-
-    def to_dataset(self):
-        """The result as an :class:`xarray.Dataset` (scalars plus per-axis grid information)."""
-        import xarray as xr
-
-        return xr.Dataset(
-            data_vars={
-                "flux": ((), self.flux, {"description": "sum of band Berry phases (rad)"}),
-                "chern": ((), self.chern, {"description": "flux / 2 pi"}),
-                "nearest_integer": ((), self.nearest_integer),
-                "max_plaquette_phase": ((), self.max_plaquette_phase),
-                "min_gap": ((), self.min_gap, {"description": "smallest |Delta| on the grid"}),
-                "bounds": (("axis", "edge"), np.asarray(self.bounds, dtype=float)),
-                "shape": (("axis",), np.asarray(self.shape, dtype=np.int64)),
-                "periodic": (("axis",), np.asarray(self.periodic, dtype=bool)),
-            },
-            coords={"axis": list(self.plane), "edge": ["lo", "hi"]},
-            attrs={
-                "quantity": "Berry flux (FHS)",
-                "band": self.band,
-                "closed": int(self.closed),
-                "point": ", ".join(f"{k}={v!r}" for k, v in self.point),
-                "model": self.model,
-                "convention": "flux = sum of band Berry phases ~ Int q_s F_IJ dI dJ, q_s = -s/2",
-            },
-        )
-
-
-@dataclass(frozen=True)
-class MonopoleCharge:
-    """Berry flux of ``F`` (not ``q_s F``) out of a small sphere, and the monopole charge.
-
-    Attributes: ``flux`` (sum of the signed solid angles of the triangulated image, ``4 pi N``
-    for a closed sphere), ``charge = flux / (4 pi)``, ``nearest_integer``, ``coords`` (the three
-    coordinates spanning the sphere, outward orientation ``dc1 ^ dc2 ^ dc3``), ``center``,
-    ``radius``, ``n`` (latitude rings; ``2 n`` meridians), ``point`` (the other coordinates),
-    ``model``.
-    """
-
-    flux: float
-    charge: float
-    nearest_integer: int
-    coords: tuple[str, str, str]
-    center: tuple[float, float, float]
-    radius: float
-    n: int
-    point: tuple[tuple[str, float], ...]
-    model: str = ""
-
-    def to_dataset(self):
-        """The result as an :class:`xarray.Dataset`."""
-        import xarray as xr
-
-        return xr.Dataset(
-            data_vars={
-                "flux": ((), self.flux, {"description": "Berry flux of F out of the sphere (rad)"}),
-                "charge": ((), self.charge, {"description": "flux / 4 pi"}),
-                "nearest_integer": ((), self.nearest_integer),
-                "center": (("axis",), np.asarray(self.center, dtype=float)),
-            },
-            coords={"axis": list(self.coords)},
-            attrs={
-                "quantity": "monopole charge",
-                "radius": self.radius,
-                "n": self.n,
-                "point": ", ".join(f"{k}={v!r}" for k, v in self.point),
-                "model": self.model,
-            },
-        )
 
 
 # -- argument checks ----------------------------------------------------------------------------
@@ -334,16 +233,18 @@ def _unit(D):
 
 def _build_flux_kernel(model, i1, i2):
     """Jitted ``(base, a, b) -> (sum of phases, max |phase|, min |Delta|^2, m on the first and
-    last lines a_0 and a_n1, max |m(., b_0) - m(., b_n2)|)``.
+    last lines a_0 and a_n1, max |m(., b_0) - m(., b_n2)|, max |Delta|^2, min m.m' over the
+    neighbours (plaquette edges and the n1-n3 diagonals))``.
 
     ``a`` (n1+1,) and ``b`` (n2+1,) are grid lines; the plaquettes are between neighbours.
     """
 
     def kernel(base, a, b):
         m, norm2 = _unit(_grid_gap(model, i1, i2, base, a, b))
-        phase = _plaquette_arg(jnp, m[:-1, :-1], m[1:, :-1], m[1:, 1:], m[:-1, 1:])
+        phase, cos = _plaquette_arg_cos(jnp, m[:-1, :-1], m[1:, :-1], m[1:, 1:], m[:-1, 1:])
         edge_b = jnp.max(jnp.abs(m[:, 0] - m[:, -1]))
-        return jnp.sum(phase), jnp.max(jnp.abs(phase)), jnp.min(norm2), m[0], m[-1], edge_b
+        return (jnp.sum(phase), jnp.max(jnp.abs(phase)), jnp.min(norm2), m[0], m[-1], edge_b,
+                jnp.max(norm2), jnp.min(cos))
 
     return jax.jit(kernel)
 
@@ -379,7 +280,8 @@ def _flux_sum(kern, base, a, b, rows):
 
     Every block has the same shape (one compilation): the last one is padded by repeating the
     last grid line, which adds plaquettes of zero area (phase 0 up to rounding).
-    Returns ``(sum, max |phase|, min |Delta|^2, edge mismatch along a, edge mismatch along b)``.
+    Returns ``(sum, max |phase|, min |Delta|^2, edge mismatch along a, edge mismatch along b,
+    max |Delta|^2, min cosine between neighbouring m)``.
     """
     n_rows = len(a) - 1
     if n_rows <= rows:
@@ -396,7 +298,9 @@ def _flux_sum(kern, base, a, b, rows):
     gmin = min(float(p[2]) for p in parts)
     edge_a = float(np.max(np.abs(np.asarray(parts[0][3]) - np.asarray(parts[-1][4]))))
     edge_b = max(float(p[5]) for p in parts)
-    return total, pmax, gmin, edge_a, edge_b
+    gmax = max(float(p[6]) for p in parts)
+    cos = min(float(p[7]) for p in parts)
+    return total, pmax, gmin, edge_a, edge_b, gmax, cos
 
 
 # -- public API -------------------------------------------------------------------------------
@@ -423,6 +327,14 @@ def chern_number(model, plane=("p_x", "p_y"), *, band=-1, shape=(200, 200), boun
     ``2 pi`` times an integer on any grid (``closed=True``). Otherwise ``flux`` approximates
     ``Int q_s F_IJ dI dJ`` over the rectangle.
 
+    Gap closings and resolution (docs/conventions.md, "Gap closings"): where
+    ``|Delta| <= GAP_RTOL max |Delta|`` somewhere on the grid (the bands touch on the surface,
+    e.g. QWZ at m = 0) the flux is undefined and :class:`~berrykin.errors.GapClosingError` names
+    the point. Where the texture turns by more than :data:`MAX_NEIGHBOUR_ANGLE` (45 degrees)
+    between neighbouring grid points, i.e. the grid spacing exceeds the length ``|Delta|/|d Delta|``
+    over which the smallest gap bends the texture, a
+    :class:`~berrykin.errors.ResolutionWarning` says so (the integer may then be wrong).
+
     With ``band=-1`` on the Brillouin zone of a 2D lattice model, ``chern`` is the usual
     lower-band Chern number ``C_lower`` and berrykin's Hall coefficient is ``nu = -C_lower``
     (ERRATA choice 9): QWZ(m) gives ``C_lower = 0, +1, -1, 0`` for ``m = -3, -1, 1, 3``.
@@ -446,16 +358,13 @@ def chern_number(model, plane=("p_x", "p_y"), *, band=-1, shape=(200, 200), boun
         for attempt in range(2):
             a = _axis_points(*bounds[0], shape[0], wrap[0])
             b = _axis_points(*bounds[1], shape[1], wrap[1])
-            total, pmax, gmin, edge_a, edge_b = _flux_sum(kern, base, a, b, rows)
+            total, pmax, gmin, edge_a, edge_b, gmax, cos = _flux_sum(kern, base, a, b, rows)
             closes = [not wrap[0] and edge_a <= PERIODIC_TOL, not wrap[1] and edge_b <= PERIODIC_TOL]
             if attempt or not (any(closes) and gmin > 0):
                 break
             wrap = [w or c for w, c in zip(wrap, closes)]
     periodic = tuple(bool(w) for w in wrap)
-    if not (gmin > 0 and math.isfinite(total)):
-        raise ParameterError("bounds", bounds,
-                             f"a surface on which the gap |Delta| stays open; it closes on the "
-                             f"grid of plane={plane} (move the grid or the point {dict(point_items)})")
+    check_gap_on_grid(model, plane, bounds, shape, base, point_items, gmin, gmax, cos, total)
     flux = total if band == -1 else -total
     chern = flux / (2 * math.pi)
     return BerryFlux(

@@ -16,8 +16,8 @@ checkpoint or the new one. With ``resume=True`` the run continues from the check
 
 Each checkpoint records a SHA-256 of the problem: the solver's frame (model, fields), grid,
 terms, scheme and inflow, the initial state, ``t_span`` and the save times (dataclass fields,
-array bytes, function code; see :func:`problem_hash`). Resuming a different problem is refused
-with :class:`~berrykin.errors.ParameterError`.
+array bytes, function code; see :func:`problem_hash`). Resuming a different problem, or from
+an unreadable file, is refused with :class:`~berrykin.errors.CheckpointError`.
 
 Shapes: ``ts`` (n_save,), ``states`` (n_save, 2, *grid.shape) (bands ``(s = +1, s = -1)``).
 """
@@ -28,19 +28,21 @@ import dataclasses
 import enum
 import functools
 import hashlib
-import os
 import pathlib
 import re
 import types
 
 import numpy as np
 
-from ..errors import ParameterError
-from .atomic import atomic_write
+from ..errors import CheckpointError, ParameterError
+from .atomic import atomic_write, remove_stale_temporaries
 
 __all__ = ["run_checkpointed", "load_checkpoint", "problem_hash", "fingerprint"]
 
 FORMAT_VERSION = 1
+#: Arrays every checkpoint holds (see :func:`run_checkpointed`).
+_KEYS = ("format_version", "problem_hash", "t", "done", "state", "ts", "states", "ledger_t", "ledger_N",
+         "ledger_inflow", "ledger_sources", "groups", "kinds")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -151,14 +153,31 @@ def _write(path, arrays):
 
 def load_checkpoint(path) -> dict:
     """The arrays of a checkpoint file (``problem_hash``, ``t``, ``done``, ``state``, ``ts``,
-    ``states``, ``ledger_*``, ``groups``, ``kinds``) as a dict of NumPy arrays."""
+    ``states``, ``ledger_*``, ``groups``, ``kinds``) as a dict of NumPy arrays. A missing,
+    truncated or foreign file, or another format version, raises
+    :class:`~berrykin.errors.CheckpointError` (the file, what is wrong, what to do)."""
+    afresh = "start the run afresh (it overwrites the file) or move the file away"
     try:
         with np.load(path, allow_pickle=False) as z:
+            if not hasattr(z, "files"):
+                raise ValueError("a single array, not an archive")
             data = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as exc:
-        raise ParameterError("path", str(path), f"a readable berrykin checkpoint ({exc})") from None
-    if int(data.get("format_version", -1)) != FORMAT_VERSION:
-        raise ParameterError("path", str(path), f"a checkpoint of format version {FORMAT_VERSION}")
+    except FileNotFoundError:
+        raise CheckpointError(path, "no such file", "start the run afresh") from None
+    except Exception:  # BadZipFile, EOFError, ValueError (pickles), zlib.error, ...: truncated or foreign
+        raise CheckpointError(path, "not a readable berrykin checkpoint (truncated, damaged or another "
+                                    "kind of .npz file)", afresh) from None
+    missing = [k for k in _KEYS if k not in data]
+    try:
+        version = int(data["format_version"]) if "format_version" in data else None
+    except (TypeError, ValueError):
+        version = None
+    if version is None or missing:
+        raise CheckpointError(path, "not a berrykin checkpoint (it lacks "
+                                    f"{', '.join(missing[:4]) or 'format_version'})", afresh)
+    if version != FORMAT_VERSION:
+        raise CheckpointError(path, f"a checkpoint of format version {version}; this berrykin "
+                                    f"reads version {FORMAT_VERSION}", afresh)
     return data
 
 
@@ -180,10 +199,12 @@ class _Rows:
             self.sources.append(csrc[i] - csrc[i - 1] if i else np.zeros_like(csrc[0]))
 
     def arrays(self):
-        G, K = len(self.groups), len(self.kinds)
-        return {"ledger_t": np.asarray(self.t, dtype=float), "ledger_N": np.asarray(self.N, dtype=float).reshape(-1, 2),
-                "ledger_inflow": np.asarray(self.inflow, dtype=float).reshape(-1, G, 2),
-                "ledger_sources": np.asarray(self.sources, dtype=float).reshape(-1, K, 2),
+        n, G, K = len(self.t), len(self.groups), len(self.kinds)
+        # explicit row counts: a grid without boundary groups (G = 0, e.g. a periodic zone)
+        # has empty inflow rows, which reshape(-1, 0, 2) cannot size
+        return {"ledger_t": np.asarray(self.t, dtype=float), "ledger_N": np.asarray(self.N, dtype=float).reshape(n, 2),
+                "ledger_inflow": np.asarray(self.inflow, dtype=float).reshape(n, G, 2),
+                "ledger_sources": np.asarray(self.sources, dtype=float).reshape(n, K, 2),
                 "groups": np.asarray(self.groups, dtype=str), "kinds": np.asarray(self.kinds, dtype=str)}
 
     @classmethod
@@ -216,7 +237,9 @@ def run_checkpointed(solver, n0, t_span, save_at, path, resume: bool, every: int
     path : checkpoint file (``.npz``; written atomically, directory created if missing).
     resume : continue from the checkpoint in ``path`` if there is one (a finished checkpoint
         returns at once); ``False`` starts afresh and overwrites it. A checkpoint of another
-        problem (different hash) is refused with :class:`~berrykin.errors.ParameterError`.
+        problem (different hash) or an unreadable one is refused with
+        :class:`~berrykin.errors.CheckpointError`. Stale temporary files of a killed writer in
+        the directory are removed first (:func:`berrykin.io.atomic.remove_stale_temporaries`).
     every : write a checkpoint after every ``every`` save points (and always after the last).
     max_steps : step limit of each sub-run between two save times.
 
@@ -236,12 +259,15 @@ def run_checkpointed(solver, n0, t_span, save_at, path, resume: bool, every: int
     n, (t0, t1), save = _normalise(solver, n0, t_span, save_at)
     key = problem_hash(solver, n, (t0, t1), save)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path.parent)  # partial checkpoints of a killed run
     data = load_checkpoint(path) if (resume and path.exists()) else None
     if data is not None and str(data["problem_hash"]) != key:
-        raise ParameterError("resume", True,
-                             f"a checkpoint of the same problem: {os.fspath(path)} holds a run with "
-                             f"problem hash {str(data['problem_hash'])[:12]}..., this problem has "
-                             f"{key[:12]}... (pass resume=False to start afresh, or another path)")
+        raise CheckpointError(path, f"it holds another problem (problem hash "
+                                    f"{str(data['problem_hash'])[:12]}..., this one has {key[:12]}...: "
+                                    "the model, fields, grid, terms, scheme, initial state or times "
+                                    "changed, so the run cannot be resumed)",
+                              "start the run afresh (resume=False, which overwrites the file) or "
+                              "use another path")
     if data is None or int(data["done"]) < save.size:
         solver.prepare((t0, t1))  # probe time dependence over the whole span, as solve() does
     if data is not None:

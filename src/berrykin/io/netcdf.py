@@ -44,7 +44,7 @@ from numbers import Number
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, ResultFileError
 from .atomic import atomic_path
 
 __all__ = ["write_dataset", "read_dataset", "config_hash", "config_text", "dataset_config",
@@ -57,6 +57,8 @@ _COMPLEX_ATTR = "berrykin_complex"
 #: happens to name into coordinates on reading); stored as ``berrykin_attr_<name>``.
 _RESERVED = ("coordinates",)
 _RENAMED = "berrykin_attr_"
+#: The first bytes of every HDF5 (NetCDF-4) file.
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 # -- configuration text and hash ----------------------------------------------------------------
@@ -221,15 +223,32 @@ def read_dataset(path):
     """Read a file written by :func:`write_dataset` fully into memory (the file is closed).
 
     Complex variables stored as ``(..., complex)`` pairs are joined back; the provenance
-    attributes are kept (see :func:`dataset_config` for the configuration).
+    attributes are kept (see :func:`dataset_config` for the configuration). A missing file, a
+    file that is not NetCDF and a damaged one raise :class:`~berrykin.errors.ResultFileError`
+    (the file, what is wrong, what to do).
     """
     import xarray as xr
 
     path = pathlib.Path(path)
+    remedy = "give a result file written by berrykin (result.nc of berrykin run, sweep.nc of berrykin sweep)"
     if not path.is_file():
-        raise ParameterError("path", str(path), "an existing NetCDF file written by berrykin")
-    with xr.open_dataset(path, engine=_ENGINE, decode_times=False, decode_timedelta=False) as ds:
-        ds = ds.load()
+        raise ResultFileError(path, "no such file" if not path.exists() else "not a file", remedy)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise ResultFileError(path, f"cannot be read ({exc.strerror})", "check its permissions") from None
+    try:
+        with xr.open_dataset(path, engine=_ENGINE, decode_times=False, decode_timedelta=False) as ds:
+            ds = ds.load()
+    except Exception:  # h5py/h5netcdf/xarray raise OSError, KeyError, ValueError, ... on bad files
+        if head[:3] == b"CDF":
+            raise ResultFileError(path, "a NetCDF-3 (classic) file; berrykin reads NetCDF-4 (HDF5)",
+                                  remedy) from None
+        if head != _HDF5_SIGNATURE:
+            raise ResultFileError(path, "not a NetCDF file", remedy) from None
+        raise ResultFileError(path, "a damaged or truncated NetCDF file (or one berrykin cannot read)",
+                              "write it again (berrykin run or sweep)") from None
     ds.attrs = _restore_attrs(ds.attrs)
     for name in list(ds.variables):
         ds[name].attrs = _restore_attrs(ds[name].attrs)

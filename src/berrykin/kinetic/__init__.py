@@ -35,3 +35,8 @@ __all__ = [
     "EquilibriumInflow", "AdiabaticInflow", "adiabatic_state", "fermi", "fermi_dirac", "Ledger", "Limiter", "Scheme", "SKETerms",
     "CORRECTED_INTERBAND_SIGN", "PRINTED_INTERBAND_SIGN", "KineticSolver",
 ]
+from .collisions import CellOccupation, RelaxationTime, RelaxationToFixed  # noqa: E402
+from .steady import LinearResponse, SteadyState, evolve_to_steady, linear_response  # noqa: E402
+
+__all__ += ["CellOccupation", "RelaxationTime", "RelaxationToFixed", "LinearResponse", "SteadyState",
+            "evolve_to_steady", "linear_response"]

@@ -95,6 +95,7 @@ def evaluate_coefficients(frame, grid, terms, t, uniform_in_r=True, r_ref=None, 
         co = _affine(frame, grid, terms, t)
     if co is None:
         co = _evaluate(frame, grid, terms, t, uniform_in_r, r_ref)
+    check_finite_coefficients(co, grid, t)
     _CACHE[key] = (frame, grid, co)  # references keep the ids of the key alive
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -234,6 +235,41 @@ def _assemble(grid, faces, C, cw, full_r):
     if homog:
         local = np.stack([C[..., 6 * d + 2], C[..., 6 * d + 3], cw * C[..., 6 * d + 4]])
     return Coefficients(tuple(axes), G, K, local)
+
+
+def check_finite_coefficients(co, grid, t):
+    """Raise :class:`~berrykin.errors.GapClosingError` if a coefficient is not finite (a gap
+    closing on a face or cell of the grid, where F and d|Delta| are undefined), naming the
+    first such face or cell: one ``isfinite`` reduction per array."""
+    named = [(f"velocity on the faces of axis {a}", a, U) for a, (U, _) in enumerate(co.axes)]
+    named += [(f"interband flux velocity on the faces of axis {a}", a, W) for a, (_, W) in enumerate(co.axes)]
+    named += [("source coefficient G", None, co.G), ("source coefficient K", None, co.K)]
+    if co.local is not None:
+        named.append(("local divergence terms", None, co.local))
+    for what, axis, arr in named:
+        arr = np.asarray(arr)
+        if np.isfinite(arr).all():
+            continue
+        from ..errors import GapClosingError
+
+        idx = np.unravel_index(int(np.argmax(~np.isfinite(arr))), arr.shape)
+        mg = grid.momentum
+        ns = 0 if isinstance(grid, HomogeneousGrid) else grid.n_space
+        k = idx[-mg.ndim:]  # the momentum index (the leading axes are band / space)
+        if axis is not None and axis >= ns:
+            pts = mg.face_points(axis - ns)
+        else:
+            pts = mg.cell_points()
+        point = {}
+        try:
+            point = {f"p_{c}": float(v) for c, v in zip("xyz", pts[tuple(np.minimum(k, np.array(pts.shape[:-1]) - 1))])}
+        except (IndexError, ValueError):  # pragma: no cover - shapes of an unusual grid
+            point = {}
+        point["t"] = float(t)
+        raise GapClosingError(
+            f"the sKE coefficients ({what})", point, None,
+            "the sKE needs an open gap on every face and cell: shift or resize the grid so that "
+            "no face or cell centre sits on the band touching", count=int(np.count_nonzero(~np.isfinite(arr))))
 
 
 def coefficients_close(c1, c2, rtol=1e-12):

@@ -7,7 +7,11 @@ Per band and per time step the solver records
 * the integral of every volume source: ``'cell_source'`` (the sKE right side ``R_s`` without
   its flux part, :mod:`berrykin.kinetic.options`; it cancels between the bands when the sKE
   conserves particles) and ``'spatial_divergence'`` (the local r-divergence of the
-  homogeneous reduction: particles entering from the surrounding space).
+  homogeneous reduction: particles entering from the surrounding space), then one kind per
+  collision operator of the solver, named by the operator (:mod:`.collisions`, e.g.
+  ``'relaxation'``; a conserving operator integrates to zero over both bands, so it does not
+  enter :meth:`Ledger.conservation_residual`, and a non-conserving one makes that residual
+  fail by exactly its integral).
 
 The amounts are the very face fluxes and cell sources the update used, weighted with the
 Runge-Kutta weights, so ``N_s(t) - N_s(0) = sum of inflows + sum of sources`` holds to

@@ -34,7 +34,7 @@ from ..errors import IntegrationError, ParameterError
 from . import fused4d, kernels, reference
 from .coefficients import as_kinetic_grid, coefficients_close, evaluate_coefficients
 from .grids import HomogeneousGrid
-from .ledger import Ledger
+from .ledger import SOURCE_KINDS, Ledger
 from .options import Scheme, SKETerms
 
 __all__ = ["KineticSolver"]
@@ -61,10 +61,13 @@ class KineticSolver:
         ``time_dependent = False`` its values are computed once per axis and cached.
     time_dependent, uniform_in_r : None to detect (by evaluating the coefficients at a few
         times / positions and comparing to 1e-12 relative), or a bool to assert.
+    collisions : collision operators (:mod:`.collisions`, e.g. ``RelaxationTime(tau)``), added
+        to the right side; each is a ledger source kind of its own (:attr:`kinds`) and adds its
+        largest rate to the CFL rate. ``()`` (default) leaves every path unchanged.
     """
 
     def __init__(self, frame, grid, terms=None, scheme=None, inflow=None, time_dependent=None,
-                 uniform_in_r=None):
+                 uniform_in_r=None, collisions=()):
         self.frame = frame
         self.grid = as_kinetic_grid(grid)
         if self.grid.dim != frame.dim:
@@ -83,6 +86,12 @@ class KineticSolver:
         self._fused = None  # decided at the first step
         self._tau_cache = {}  # boundary face weights per axis (the grid is immutable)
         self._vol_flat = None
+        self.collisions = tuple(collisions)
+        self._bound = tuple(c.bind(self) for c in self.collisions)
+        self.kinds = SOURCE_KINDS + tuple(b.name for b in self._bound)
+        if len(set(self.kinds)) != len(self.kinds):
+            raise ParameterError("collisions", self.collisions,
+                                 f"operators with distinct names, none of {SOURCE_KINDS} (set name=)")
 
     # -- set-up ------------------------------------------------------------------------------
     def _boundary_groups(self):
@@ -164,8 +173,10 @@ class KineticSolver:
         return out[0], out[1]
 
     # -- right side --------------------------------------------------------------------------
-    def rhs(self, n, t):
-        """``(d_t n, inflow rates (n_groups, 2), source rates (2 kinds, 2))`` at time t."""
+    def rhs(self, n, t, with_collisions=True):
+        """``(d_t n, inflow rates (n_groups, 2), source rates (n_kinds, 2))`` at time t; kinds:
+        :attr:`kinds` (``'cell_source'``, ``'spatial_divergence'``, then one per collision
+        operator, in order; ``with_collisions=False`` leaves those parts out, rates 0)."""
         g = self.grid
         co = self.coefficients_at(t)
         lim = int(self.scheme.limiter)
@@ -193,6 +204,14 @@ class KineticSolver:
         out += L
         vol = self._volume_vector()
         sources = np.stack([R.reshape(2, -1) @ vol, L.reshape(2, -1) @ vol]) * meas
+        if self._bound:
+            rates = np.zeros((len(self._bound), 2))
+            if with_collisions:
+                for i, op in enumerate(self._bound):
+                    C = op.rate(n)
+                    out += C
+                    rates[i] = (C.reshape(2, -1) @ vol) * meas
+            sources = np.concatenate([sources, rates])
         return out, inflow, sources
 
     def _face_weight(self, a):
@@ -225,12 +244,14 @@ class KineticSolver:
         if co.local is not None:
             src = src + np.abs(co.local).sum(axis=0)
         rate = float(np.max(per_cell + src))
+        if self._bound:  # explicit RK stability of the relaxation parts
+            rate += sum(op.max_rate for op in self._bound)
         dt = self.scheme.cfl / rate if rate > 0 else np.inf
         return min(dt, self.scheme.max_dt) if self.scheme.max_dt is not None else dt
 
     # -- stepping ----------------------------------------------------------------------------
     def step(self, n, t, dt, work=None):
-        """One SSP-RK step. Returns ``(n_new, inflow (n_groups, 2), sources (2, 2))``, the
+        """One SSP-RK step. Returns ``(n_new, inflow (n_groups, 2), sources (n_kinds, 2))``, the
         amounts of this step (RK-weighted, the same fluxes the update used).
 
         4D runs that qualify (:func:`.fused4d.eligible`) go through the fused single-pass
@@ -239,12 +260,12 @@ class KineticSolver:
             self._detect(t, t + dt)
         rk = _RK[self.scheme.rk_stages]
         if self._fused is None:
-            self._fused = fused4d.eligible(self)
+            self._fused = fused4d.eligible(self) and not self._bound
         if self._fused:
             return fused4d.step(self, np.ascontiguousarray(n), t, dt, rk, work)
         u0, u = n, n
         inflow = np.zeros((len(self.groups), 2))
-        sources = np.zeros((2, 2))
+        sources = np.zeros((len(self.kinds), 2))
         for alpha, c, b in zip(rk["alpha"], rk["c"], rk["b"]):
             L, fin, src = self.rhs(u, t + c * dt)
             inflow += dt * b * fin
@@ -259,7 +280,7 @@ class KineticSolver:
         n = np.ascontiguousarray(np.broadcast_to(np.asarray(n0, dtype=float), (2,) + self.grid.shape))
         save = np.array([t0, t1] if save_at is None else sorted(save_at), dtype=float)
         self._detect(t0, t1)
-        ledger = Ledger(self.groups)
+        ledger = Ledger(self.groups, self.kinds)
         ledger.start(t0, self.grid.integrate(n) * self.grid.measure)
         t, states, ts, steps = t0, [], [], 0
         for ts_next in save:

@@ -34,3 +34,7 @@ __all__ = [
     "MinimalCoupling", "BUILTIN_MODELS", "LatticeWeyl", "LatticeTexturedFerromagnet2D",
     "TightBinding", "ImportedTightBinding", "from_pythtb", "from_wannier90",
 ]
+from .gridded import GriddedTexture, InvalidPoints  # noqa: E402
+from .ovf import OVFFormat, read_ovf, write_ovf  # noqa: E402
+
+__all__ += ["GriddedTexture", "InvalidPoints", "OVFFormat", "read_ovf", "write_ovf"]

@@ -14,7 +14,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import jax.numpy as jnp
 
-from ..errors import ParameterError
+from ..errors import ParameterError, ShapeError
 
 
 class Model:
@@ -76,6 +76,63 @@ def check_finite(name: str, value, allowed: str = "a finite real number") -> flo
     return x
 
 
+def _tracer_errors():
+    import jax
+
+    e = jax.errors
+    return (e.ConcretizationTypeError, e.TracerArrayConversionError, e.TracerIntegerConversionError,
+            e.NonConcreteBooleanIndexError, e.UnexpectedTracerError)
+
+
+def _uses_input(closed, index: int) -> bool:
+    """Whether an output of the traced ``closed`` jaxpr depends on its input ``index``.
+
+    Forward marking over the equations (an equation with a marked input marks all its
+    outputs), so it never misses a dependence; an input combined only into unused values or
+    multiplied by a literal 0 still counts as used (conservative)."""
+    jaxpr = closed.jaxpr
+    marked = {jaxpr.invars[index]}
+    for eqn in jaxpr.eqns:
+        if any(not hasattr(v, "val") and v in marked for v in eqn.invars):
+            marked.update(eqn.outvars)
+    return any(not hasattr(v, "val") and v in marked for v in jaxpr.outvars)
+
+
+def inspect_user_functions(dim: int, eps: Callable, gap: Callable, params: Mapping[str, float]) -> bool:
+    """Trace ``eps(r, p, t, params)`` and ``gap(r, p, t, params)`` once with abstract float64
+    inputs (``r, p``: (dim,), ``t``: scalar): check that eps is a scalar and gap a 3-vector and
+    that both are written with ``jax.numpy``; return whether either depends on r.
+
+    Raises :class:`~berrykin.errors.ShapeError` (wrong output shape) or
+    :class:`~berrykin.errors.ParameterError` (NumPy/``float()``/Python ``if`` on the inputs, or
+    an unknown parameter name)."""
+    import jax
+
+    spec = (jax.ShapeDtypeStruct((dim,), jnp.float64), jax.ShapeDtypeStruct((dim,), jnp.float64),
+            jax.ShapeDtypeStruct((), jnp.float64))
+    traced = {}
+    with jax.enable_x64(True):
+        for name, fn in (("eps", eps), ("gap", gap)):
+            try:
+                traced[name] = jax.make_jaxpr(lambda r, p, t, fn=fn: jnp.asarray(fn(r, p, t, dict(params))))(*spec)
+            except _tracer_errors() as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ParameterError(
+                    name, fn, f"a function written with jax.numpy (jnp.sin, jnp.array, jnp.where ...): "
+                              f"berrykin differentiates it with JAX, and NumPy calls, float(), math.* or a "
+                              f"Python if on r, p or t fail ({type(exc).__name__}: {first[:160]})") from None
+            except KeyError as exc:
+                raise ParameterError(name, fn, f"a function of the model's parameters {sorted(params)} "
+                                               f"(it asked for {exc.args[0]!r})") from None
+    shapes = {k: tuple(v.out_avals[0].shape) for k, v in traced.items()}
+    if shapes["gap"] != (3,):
+        raise ShapeError("gap(r, p, t, params)", shapes["gap"],
+                         "(3,): the three components (Delta_x, Delta_y, Delta_z) of the gap vector")
+    if shapes["eps"] not in ((), (1,)):
+        raise ShapeError("eps(r, p, t, params)", shapes["eps"], "(): the scalar eps = Tr eps_hat")
+    return _uses_input(traced["eps"], 0) or _uses_input(traced["gap"], 0)
+
+
 @dataclass(frozen=True)
 class TwoBandModel(Model):
     """A user model from two functions ``eps(r, p, t, params)`` and ``gap(r, p, t, params)``.
@@ -86,7 +143,11 @@ class TwoBandModel(Model):
     eps, gap : callables of one point, written with ``jax.numpy``; ``gap`` returns the
         3-vector Delta. ``params`` is a read-only mapping of the named parameters.
     params : named parameters (floats).
-    depends_on_r : set False if neither function uses r (then r may be omitted).
+    depends_on_r : None (default) detects whether either function uses r (by tracing both
+        once, at construction; then r may be omitted when they do not); True or False asserts it.
+        The trace also checks that ``gap`` returns a 3-vector and ``eps`` a scalar
+        (:class:`~berrykin.errors.ShapeError` otherwise) and that both are written with
+        ``jax.numpy`` (:class:`~berrykin.errors.ParameterError` naming the function otherwise).
     momentum_period : ``None`` (continuum) or the Brillouin-zone period of every p_i.
     name : a label used in results.
 
@@ -95,7 +156,9 @@ class TwoBandModel(Model):
     >>> import jax.numpy as jnp
     >>> dirac = TwoBandModel(2, lambda r, p, t, P: 0.0,
     ...                      lambda r, p, t, P: 2 * jnp.array([p[0], p[1], P["m"]]),
-    ...                      params={"m": 0.5}, depends_on_r=False)
+    ...                      params={"m": 0.5})
+    >>> dirac.depends_on_r
+    False
     """
 
     dim_: int
@@ -107,7 +170,7 @@ class TwoBandModel(Model):
     name: str = "user"
 
     def __init__(self, dim, eps, gap, params: Mapping[str, float] | None = None,
-                 depends_on_r: bool = True, momentum_period: float | None = None,
+                 depends_on_r: bool | None = None, momentum_period: float | None = None,
                  name: str = "user"):
         if dim not in (1, 2, 3):
             raise ParameterError("dim", dim, "1, 2 or 3")
@@ -121,6 +184,9 @@ class TwoBandModel(Model):
             momentum_period = check_finite("momentum_period", momentum_period)
             if momentum_period <= 0:
                 raise ParameterError("momentum_period", momentum_period, "> 0 or None")
+        uses_r = inspect_user_functions(int(dim), eps, gap, dict(items))
+        if depends_on_r is None:
+            depends_on_r = uses_r
         object.__setattr__(self, "dim_", int(dim))
         object.__setattr__(self, "eps_fn", eps)
         object.__setattr__(self, "gap_fn", gap)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from .base import Model, check_finite
+from .gridded import GriddedTexture
 from .textures import DomainWall, Skyrmion, Uniform
 from .tight_binding import PAULI, TightBinding
 
@@ -52,8 +53,10 @@ class LatticeTexturedFerromagnet2D(Model):
             raise ParameterError("mass", self.mass, "an effective mass > 0")
         if self.lattice_constant <= 0:
             raise ParameterError("lattice_constant", self.lattice_constant, "a length > 0")
-        if not isinstance(self.texture, (Skyrmion, DomainWall, Uniform)):
-            raise ParameterError("texture", self.texture, "Skyrmion(...), DomainWall(...) or Uniform(...)")
+        if not isinstance(self.texture, (Skyrmion, DomainWall, Uniform, GriddedTexture)) or (
+                isinstance(self.texture, GriddedTexture) and self.texture.dim != 2):
+            raise ParameterError("texture", self.texture,
+                                 "Skyrmion(...), DomainWall(...), Uniform(...) or a 2D GriddedTexture(...)")
 
     @property
     def momentum_period(self):  # type: ignore[override]

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from ..errors import ParameterError
 from .base import Model, check_finite
+from .gridded import GriddedTexture
 from .textures import DomainWall, Skyrmion, Uniform
 
 
@@ -34,8 +35,10 @@ class TexturedFerromagnet2D(Model):
             object.__setattr__(self, name, check_finite(name, getattr(self, name)))
         if self.mass <= 0:
             raise ParameterError("mass", self.mass, "an effective mass > 0")
-        if not isinstance(self.texture, (Skyrmion, DomainWall, Uniform)):
-            raise ParameterError("texture", self.texture, "Skyrmion(...), DomainWall(...) or Uniform(...)")
+        if not isinstance(self.texture, (Skyrmion, DomainWall, Uniform, GriddedTexture)) or (
+                isinstance(self.texture, GriddedTexture) and self.texture.dim != 2):
+            raise ParameterError("texture", self.texture,
+                                 "Skyrmion(...), DomainWall(...), Uniform(...) or a 2D GriddedTexture(...)")
 
     def eps(self, r, p, t):
         return (p[0] ** 2 + p[1] ** 2) / self.mass

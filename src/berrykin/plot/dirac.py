@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ._common import target_axes
+from ._common import fit_title, target_axes
 from .data import dirac_field_curves, faraday_curves
 
 _X_LABEL = r"$k/|m|$ (dimensionless; $\hbar = e = v = 1$)"
@@ -26,7 +26,7 @@ def plot_dirac_fields(m: float = 1.0, ax=None, k_max: float = 4.0, n: int = 400)
     ax.axhline(0.0, color="0.7", lw=0.6)
     ax.set_xlabel(_X_LABEL)
     ax.set_ylabel(r"$m^2\mathcal{B}_k$, $m\mathcal{M}_k$ (dimensionless)")
-    ax.set_title(f"Massive Dirac, m = {m:g} (paper Fig. 5)", fontsize="medium")
+    fit_title(ax, f"Massive Dirac, m = {m:g} (paper Fig. 5)", fontsize="medium")
     ax.set_xlim(x[0], x[-1])
     ax.legend(frameon=False)
     return fig
@@ -53,7 +53,8 @@ def plot_faraday(m: float = 1.0, m_dot: float = 0.1, ax=None, k_max: float = 4.0
     ax.axhline(0.0, color="0.7", lw=0.6)
     ax.set_xlabel(_X_LABEL)
     ax.set_ylabel(r"$(m^2/\dot m)\mathcal{E}_k$, $(m^3/\dot m)\dot{\mathcal{B}}_k$ (dimensionless)")
-    ax.set_title(f"Momentum-space Faraday law, m = {m:g}, ṁ = {m_dot:g} (paper Fig. 7)", fontsize="medium")
+    fit_title(ax, f"Momentum-space Faraday law, m = {m:g}, ṁ = {m_dot:g} (paper Fig. 7)",
+              fontsize="medium")
     ax.set_xlim(x[0], x[-1])
     ax.legend(frameon=False, fontsize="small")
     return fig

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..errors import ParameterError
-from ._common import axis_label, target_axes
+from ._common import axis_label, fit_title, overlay_style, target_axes
 
 __all__ = ["plot_trajectories", "plot_cyclotron", "plot_phase_space", "plot_comparison_table"]
 
@@ -25,11 +25,14 @@ def _label(var, axis_name):
 
 
 def plot_trajectories(datasets, variable="k", plane=(0, 1), labels=None, ax=None):
-    """Trajectories from :meth:`TrajectoryResult.to_dataset` datasets, one colour per dataset.
+    """Trajectories from :meth:`TrajectoryResult.to_dataset` datasets, one colour and one line
+    style per dataset (:func:`~berrykin.plot._common.overlay_style`: a wide solid line, then
+    narrower dashed lines with markers on top, so that coinciding orbits stay visible).
 
     ``variable``: ``'r'``, ``'p'`` or ``'k'`` (kinetic momentum; falls back to ``'p'`` when the
     model is not minimally coupled); ``plane``: the two axis indices drawn. Each particle is a
-    line; its start is marked with a dot.
+    line; its start is marked with a dot and an arrow at a quarter of its path shows the sense
+    of motion.
     """
     datasets = list(datasets) if isinstance(datasets, (list, tuple)) else [datasets]
     fig, ax = target_axes(ax)
@@ -40,10 +43,16 @@ def plot_trajectories(datasets, variable="k", plane=(0, 1), labels=None, ax=None
         arr = np.asarray(ds[var].values)  # (time, particle, axis)
         names = [str(a) for a in ds["axis"].values]
         lab = labels[i] if labels else ds.attrs.get("title", f"set {i}")
+        style = overlay_style(i, arr.shape[0])
         for j in range(arr.shape[1]):
-            ax.plot(arr[:, j, plane[0]], arr[:, j, plane[1]], color=f"C{i}", lw=1.0,
-                    label=lab if j == 0 else None)
-            ax.plot(arr[0, j, plane[0]], arr[0, j, plane[1]], "o", color=f"C{i}", ms=3)
+            x, y = arr[:, j, plane[0]], arr[:, j, plane[1]]
+            ax.plot(x, y, color=f"C{i}", label=lab if j == 0 else None, **style)
+            ax.plot(x[0], y[0], "o", color=f"C{i}", ms=3, zorder=style["zorder"])
+            q = min(x.size // 4, x.size - 2)
+            if q >= 0 and (x[q + 1] != x[q] or y[q + 1] != y[q]):
+                ax.annotate("", xy=(x[q + 1], y[q + 1]), xytext=(x[q], y[q]), zorder=6,
+                            arrowprops={"arrowstyle": "-|>", "color": f"C{i}", "lw": 1.2,
+                                        "mutation_scale": 14})
     ax.set_xlabel(_label(var, names[plane[0]]))
     ax.set_ylabel(_label(var, names[plane[1]]))
     ax.set_aspect("equal", adjustable="datalim")
@@ -68,7 +77,8 @@ def plot_cyclotron(m=1.0, b=0.2, k0=1.0, periods=1.0, ax=None, n_output=400):
     sets = [integrate_trajectories(model, [0.0, 0.0], [k0, 0.0], (0.0, T), band=s, options=opts).to_dataset()
             for s in (1, -1)]
     fig = plot_trajectories(sets, "k", labels=["band s = +1", "band s = -1"], ax=ax)
-    fig.axes[0].set_title(f"Cyclotron orbits, massive Dirac m = {m:g}, b = {b:g}", fontsize="medium")
+    fit_title(fig.axes[0], f"Cyclotron orbits, massive Dirac m = {m:g}, b = {b:g} (the bands "
+              "share the orbit and circulate in opposite senses)", fontsize="medium")
     return fig
 
 

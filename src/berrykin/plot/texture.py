@@ -9,7 +9,7 @@ from ..conventions import coordinate_names
 from ..errors import ParameterError
 from ..geometry import berry_curvature, texture
 from ..models.base import check_finite
-from ._common import axis_label, coordinate_kind, curvature_unit, new_figure
+from ._common import axis_label, coordinate_kind, curvature_unit, fit_title, new_figure
 
 
 def default_plane(model) -> tuple[str, str]:
@@ -82,8 +82,9 @@ def texture_map(model, plane=None, fixed=None, extent=None, n: int = 100):
     d = model.dim
     r = X[..., :d] if (model.depends_on_r or i < d or j < d) else None
     p, t = X[..., d : 2 * d], X[..., 2 * d]
-    m = texture(model, r, p, t)
-    F = berry_curvature(model, r, p, t)[..., i, j]
+    # maps show a gap closing as a hole (NaN), not an error (docs/conventions.md, "Gap closings")
+    m = texture(model, r, p, t, nan_at_gap_closing=True)
+    F = berry_curvature(model, r, p, t, nan_at_gap_closing=True)[..., i, j]
     return {"plane": plane, "extent": extent, "axes": (a, b), "m": m, "F": F}
 
 
@@ -131,7 +132,7 @@ def plot_texture(model, plane=None, *, fixed=None, extent=None, n: int = 100, co
     name = type(model).__name__
     params = ", ".join(f"{k}={v:g}" for k, v in model.parameters.items()
                        if isinstance(v, (int, float)) and not isinstance(v, bool))
-    fig.suptitle(f"{name}({params})" + (f" at {where}" if where else "") + r"  ($\hbar = e = 1$)")
+    fit_title(fig, f"{name}({params})" + (f" at {where}" if where else "") + r"  ($\hbar = e = 1$)")
     return fig
 
 

@@ -63,3 +63,10 @@ __all__ = [
     "FermiSeaEvolution", "kicked_fermi_sea", "FluxPair", "FluxRampResult",
     "band_projector_tight_binding", "flux_ramp",
 ]
+
+from .kubo import KuboConductivity, kubo_conductivity  # noqa: E402  (issue 9: docs/kubo.md)
+
+__all__ += ["KuboConductivity", "kubo_conductivity"]
+from .kubo_landau import LandauConductivity, landau_conductivity_zz  # noqa: E402
+
+__all__ += ["LandauConductivity", "landau_conductivity_zz"]

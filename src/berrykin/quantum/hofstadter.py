@@ -49,11 +49,36 @@ def _as_tb(system) -> TightBinding:
 
 
 def _as_flux(flux) -> Fraction:
+    """``flux`` as a reduced Fraction: a Fraction, an int, a ``(p, q)`` pair or a float that is a
+    ratio with a denominator up to 10^6 (within 1e-12; otherwise a ParameterError)."""
     try:
-        f = Fraction(flux).limit_denominator(10**6) if isinstance(flux, float) else Fraction(flux)
-    except (TypeError, ValueError):
+        if isinstance(flux, tuple) and len(flux) == 2:
+            f = Fraction(*flux)
+        elif isinstance(flux, float):
+            f = Fraction(flux).limit_denominator(10**6)
+            if abs(float(f) - flux) > 1e-12 * max(1.0, abs(flux)):
+                raise ParameterError("flux", flux, "a rational p/q with q <= 10^6: give a "
+                                     "Fraction, e.g. Fraction(1, 40)")
+        else:
+            f = Fraction(flux)
+    except (TypeError, ValueError, ZeroDivisionError):
         raise ParameterError("flux", flux, "a rational number p/q, e.g. Fraction(1, 40)") from None
     return f
+
+
+def flux_note(flux, reduced: Fraction) -> str:
+    """How ``flux`` as given became ``reduced`` (empty if unchanged): the magnetic unit cell is
+    ``reduced.denominator`` plaquettes, whatever common factor p/q had (same flux, same nu)."""
+    if isinstance(flux, tuple) and len(flux) == 2:
+        given = f"{flux[0]}/{flux[1]}"
+    elif isinstance(flux, float):
+        given = repr(flux)
+    else:
+        return ""
+    if given == f"{reduced.numerator}/{reduced.denominator}":
+        return ""
+    return (f"flux {given} taken as the reduced fraction {reduced} (magnetic unit cell of "
+            f"{reduced.denominator} plaquettes)")
 
 
 def magnetic_bloch_hamiltonian(system, flux, k) -> np.ndarray:
@@ -148,6 +173,9 @@ class StredaResult:
     diophantine: tuple
     k_points: tuple = field(default=(4, 4))
     system: str = ""
+    #: how the flux as given was reduced (e.g. ``(2, 40)`` -> 1/20, or a float rationalised);
+    #: empty when it was already a reduced Fraction. ``flux`` is always the reduced p/q.
+    flux_note: str = ""
 
     def to_dataset(self):
         """An ``xarray.Dataset`` with the two counts along a ``flux`` dimension."""
@@ -164,6 +192,7 @@ class StredaResult:
             attrs={"streda_coefficient": self.coefficient, "nearest_integer": self.nearest_integer,
                    "fermi_level": self.fermi_level, "tknn_s": self.diophantine[0],
                    "tknn_t": self.diophantine[1], "system": self.system,
+                   "flux_note": self.flux_note,
                    "convention": "nu = 2 pi d rho/d b, b = eB (berrykin.conventions)"})
 
 
@@ -171,8 +200,11 @@ def streda_coefficient(system, flux=Fraction(1, 40), *, fermi_level: float = 0.0
                        reference_flux=Fraction(0), k_points=(4, 4)) -> StredaResult:
     """Streda coefficient ``nu = 2 pi d rho/d b`` by counting magnetic bands below a gap.
 
-    ``flux`` and ``reference_flux``: fluxes per plaquette (Fractions); the Fermi level must lie in
-    a gap at both (checked on the k grid). Cost: ``k_points`` diagonalisations of ``2q x 2q``.
+    ``flux`` and ``reference_flux``: fluxes per plaquette (Fractions, ``(p, q)`` pairs or exact
+    floats); the Fermi level must lie in a gap at both (checked on the k grid). A flux p/q with a
+    common factor is reduced (the magnetic unit cell is the reduced q); the result's ``flux``
+    is the reduced fraction and ``flux_note`` says so. Cost: ``k_points`` diagonalisations of
+    ``2q x 2q``.
 
     >>> from fractions import Fraction
     >>> from berrykin.models import QWZ
@@ -186,4 +218,5 @@ def streda_coefficient(system, flux=Fraction(1, 40), *, fermi_level: float = 0.0
     nu = (Fraction(at.bands, f.denominator) - Fraction(ref.bands, f0.denominator)) / (f - f0)
     return StredaResult(float(nu), int(round(nu)), f, f0, float(fermi_level), at, ref,
                         tknn_diophantine(at.bands, f.numerator, f.denominator),
-                        tuple(int(x) for x in k_points), tb.name)
+                        tuple(int(x) for x in k_points), tb.name,
+                        "; ".join(n for n in (flux_note(flux, f), flux_note(reference_flux, f0)) if n))

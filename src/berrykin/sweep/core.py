@@ -3,7 +3,8 @@
 :func:`sweep` runs ``runner(with_overrides(config, point), out_dir/point_xxx)`` for every point
 of the Cartesian product of ``over`` (default runner: :func:`berrykin.config.run_config`, which
 writes ``result.nc``), and merges the per-point results into one ``xarray.Dataset`` whose
-dimensions include the swept parameters (named by their dotted keys).
+dimensions include the swept parameters (named by their dotted keys); time series whose times
+or lengths differ between points are merged without padding (:mod:`.merge`).
 
 Robustness:
 
@@ -24,17 +25,18 @@ import json
 import pathlib
 import uuid
 
-import numpy as np
-
-from ..errors import ParameterError
+from ..errors import ParameterError, SchedulerError
 from ..io.atomic import atomic_write
 from ..io.netcdf import read_dataset, write_dataset
+from .merge import merge_results
 from .points import RESULT, is_finished, make_points, plain, run_point
 
-__all__ = ["sweep"]
+__all__ = ["sweep", "SchedulerError"]
 
 FAILURES = "failures.json"
 MERGED = "sweep.nc"
+#: Seconds to wait for a scheduler given by address before :class:`SchedulerError`.
+CONNECT_TIMEOUT = 10
 
 
 def _client(scheduler, n_workers):
@@ -51,7 +53,13 @@ def _client(scheduler, n_workers):
     if isinstance(scheduler, Client):
         return scheduler, lambda: None
     if isinstance(scheduler, str) or hasattr(scheduler, "scheduler_address"):
-        client = Client(scheduler)
+        address = getattr(scheduler, "scheduler_address", scheduler)
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:  # refused, unknown host, bad address
+            reason = f"no scheduler answered within {CONNECT_TIMEOUT} s" \
+                if isinstance(exc, (OSError, TimeoutError)) else "not a scheduler address"
+            raise SchedulerError(address, reason) from None
         return client, client.close
     raise ParameterError("scheduler", scheduler,
                          "None (a LocalCluster), 'serial', a scheduler address, a Client or a cluster")
@@ -97,26 +105,8 @@ def _run_dask(client, runner, todo, retries):
 
 
 def _merge(over, points, ok):
-    import xarray as xr
-
-    keys = list(over)
-    parts = []
-    for p in points:
-        if p.index not in ok:
-            continue
-        ds = read_dataset(pathlib.Path(p.directory) / RESULT)
-        extra = [c for c in ds.coords if c not in ds.dims]  # non-index coordinates vary by point too
-        parts.append(ds.reset_coords(extra).expand_dims({k: [v] for k, v in p.values}).set_coords(extra))
-    merged = xr.merge(parts, join="outer", compat="no_conflicts", combine_attrs="drop_conflicts") if parts \
-        else xr.Dataset()
-    shape = tuple(len(over[k]) for k in keys)
-    flags = np.zeros(shape, dtype=bool)
-    for p in points:
-        flags[np.unravel_index(p.index, shape)] = p.index in ok
-    status = xr.Dataset({"point_ok": (keys, flags, {"description": "the point finished (else see sweep_failures)"})},
-                        coords={k: over[k] for k in keys})
-    merged = xr.merge([merged, status], join="outer", compat="no_conflicts", combine_attrs="override")
-    return merged.transpose(*keys, ...)
+    parts = {p.index: read_dataset(pathlib.Path(p.directory) / RESULT) for p in points if p.index in ok}
+    return merge_results(over, parts)
 
 
 def sweep(config: dict, over: dict, out_dir, *, scheduler=None, n_workers: int = 2, runner=None,
@@ -131,15 +121,22 @@ def sweep(config: dict, over: dict, out_dir, *, scheduler=None, n_workers: int =
     out_dir : directory of the sweep: ``point_xxx/`` per point, ``failures.json``, ``sweep.nc``.
     scheduler : ``None``: a ``LocalCluster`` of ``n_workers`` single-threaded processes, closed
         at the end; a scheduler address (``'tcp://...'``), a ``distributed.Client`` or a cluster
-        object: use it; ``'serial'``: run in this process, one point after another.
+        object: use it (an address where no scheduler answers within :data:`CONNECT_TIMEOUT`
+        seconds raises :class:`~berrykin.errors.SchedulerError`); ``'serial'``: run in this
+        process, one point after another.
     runner : ``runner(config, directory) -> xarray.Dataset`` (module-level, picklable), called
         with the point's ``Config`` (from :func:`berrykin.config.with_overrides`); default
         :func:`berrykin.config.run_config`. If it does not write ``directory/result.nc`` the
         returned Dataset is written there.
     retries : extra attempts for a failed point (default 1).
 
-    Returns the merged ``xarray.Dataset`` (swept keys as leading dimensions, ``point_ok``;
-    attrs ``sweep_over``, ``sweep_failures`` (JSON), ``sweep_n_failed``, ``sweep_n_reused``).
+    Every key of ``over`` must address a field of ``config`` that the run uses
+    (:func:`berrykin.sweep.points.check_keys`, then the validation of every point), else
+    :class:`~berrykin.config.ConfigError` before anything runs.
+
+    Returns the merged ``xarray.Dataset`` (layout: :mod:`berrykin.sweep.merge`; swept keys as
+    leading dimensions, ``point_ok``; attrs ``sweep_over``, ``sweep_failures`` (JSON),
+    ``sweep_n_failed``, ``sweep_n_reused``).
 
     >>> import tempfile, xarray as xr
     >>> cfg = {"model": {"type": "MassiveDirac2D"}, "experiment": {"type": "trajectories"}}

@@ -14,6 +14,7 @@ import itertools
 import json
 import math
 import pathlib
+import re
 import time
 import traceback
 from dataclasses import dataclass
@@ -23,8 +24,8 @@ from ..errors import ParameterError
 from ..io.atomic import atomic_write
 from ..io.netcdf import config_hash
 
-__all__ = ["Point", "make_points", "with_overrides", "plain", "is_finished", "run_point", "RESULT",
-           "MARKER"]
+__all__ = ["Point", "make_points", "check_keys", "with_overrides", "plain", "is_finished", "run_point",
+           "RESULT", "MARKER"]
 
 RESULT = "result.nc"
 MARKER = "point.json"
@@ -101,10 +102,86 @@ def _check_over(over):
     return out
 
 
+_KEY_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _key_parts(key: str) -> list:
+    """``'model.gap[1]'`` -> ``['model', 'gap', 1]``."""
+    return [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _KEY_PART.finditer(key)]
+
+
+def _sweepable(data, prefix="", limit=12) -> list:
+    """Dotted keys of the numbers in ``data`` (what a sweep can vary), at most ``limit``."""
+    out = []
+    for k, v in data.items():
+        path = f"{prefix}{k}"
+        if path in ("output", "model.dim"):
+            continue
+        if isinstance(v, dict):
+            out += _sweepable(v, path + ".", limit)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out.append(path)
+    return out[:limit]
+
+
+def check_keys(config, over: dict) -> None:
+    """Refuse, before anything runs, a key of ``over`` that does not address a field of the
+    configuration the run uses (:class:`~berrykin.config.ConfigError`: key, values, allowed).
+
+    The configuration's own validation (run on every point by ``with_overrides``) rejects
+    unknown keys of the typed sections and parameters a model does not have; this check adds
+    what only a sweep can get wrong: a key under a table the configuration lacks (it would be
+    created, e.g. ``field.b`` without ``[field]``), a parameter an expression model does not
+    define (``model.parameters.Q``), and a ``[field]`` key that the experiment's own key of the
+    same name overrides (``field.b`` with ``experiment.b`` set for streda)."""
+    from ..config.errors import ConfigError
+    from ..config.schema import ModelSection
+
+    data = plain(config)
+    if not hasattr(config, "to_dict"):  # a dict: its validated form has the defaults filled in
+        try:
+            from ..config import validate
+        except ImportError:  # pragma: no cover - berrykin.config absent
+            validate = None
+        data = validate(data).to_dict() if validate is not None else data
+    allowed = ", ".join(_sweepable(data)) or "none"
+    for key, values in over.items():
+        parts = _key_parts(key)
+        if len(parts) == 2 and parts[0] == "model" and parts[1] not in ModelSection.model_fields:
+            parts = ["model", "parameters", parts[1]]  # the short form of with_overrides
+        if parts[0] == "output":
+            raise ConfigError(key, values, f"a key that changes the results ([output] keys do not); "
+                                           f"sweepable keys: {allowed}")
+        node = data
+        for i, part in enumerate(parts[:-1]):
+            inside = (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+            if not inside or not isinstance(node[part], (dict, list)):
+                table = ".".join(str(p) for p in parts[:i + 1])
+                raise ConfigError(key, values, f"a key of this configuration: it has no [{table}] "
+                                               f"table (add it to the file first); sweepable keys: {allowed}")
+            node = node[part]
+        leaf = parts[-1]
+        model = data.get("model", {})
+        if parts[:2] == ["model", "parameters"] and model.get("type") == "expression" \
+                and leaf not in model.get("parameters", {}):
+            raise ConfigError(key, values, "a parameter of this expression model: "
+                                           f"{', '.join(model.get('parameters', {})) or 'none'}")
+        exp = data.get("experiment", {})
+        if parts[0] == "field" and len(parts) == 2 and exp.get("type") not in ("trajectories", "ske") \
+                and exp.get(leaf) is not None:
+            raise ConfigError(key, values, f"a key the {exp.get('type')} experiment uses: "
+                                           f"experiment.{leaf} = {exp[leaf]!r} overrides field.{leaf} "
+                                           f"(sweep experiment.{leaf} instead)")
+
+
 def make_points(config: dict, over: dict, out_dir) -> tuple[dict, list[Point]]:
-    """The checked ``over`` and the list of :class:`Point` (Cartesian product of the values)."""
+    """The checked ``over`` and the list of :class:`Point` (Cartesian product of the values);
+    every key is checked (:func:`check_keys`) and every point validated before any runs."""
     plain(config)
     over = _check_over(over)
+    if _has_config():
+        check_keys(config, over)
     keys = list(over)
     combos = list(itertools.product(*(over[k] for k in keys)))
     width = max(3, len(str(len(combos) - 1)))
@@ -115,7 +192,29 @@ def make_points(config: dict, over: dict, out_dir) -> tuple[dict, list[Point]]:
         cfg = with_overrides(config, dict(values))
         points.append(Point(i, values, cfg, str(out / f"point_{i:0{width}d}"),
                             config_hash(plain(cfg))))
+    seen = {}
+    for p in points:
+        if p.key in seen:
+            raise _config_error()(", ".join(over), [seen[p.key].label, p.label],
+                                  "values that change the configuration (these two points are the same run)")
+        seen[p.key] = p
     return over, points
+
+
+def _has_config() -> bool:
+    try:
+        from .. import config  # noqa: F401
+    except ImportError:  # pragma: no cover - installations without berrykin.config
+        return False
+    return True
+
+
+def _config_error():
+    try:
+        from ..config.errors import ConfigError
+    except ImportError:  # pragma: no cover
+        return ParameterError
+    return ConfigError
 
 
 def is_finished(point: Point) -> bool:
