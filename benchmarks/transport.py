@@ -1,12 +1,13 @@
 """Benchmark: one steady-state conductivity of massive Dirac by the direct linear solve and by
 time evolution to stationarity (issue 9; docs/transport.md).
 
-Problem: ``MassiveDirac2D(m=1)``, mu = 2, tau = 5, T = 0, the default grid of
-:func:`berrykin.experiments.conductivity_grid` (48 angles, about 8.7e3 cells). Printed: the
-median wall time of ``repeats`` runs of ``conductivity(..., method='direct')`` (GMRES on the
-linearised sKE, both drive directions) on the grid of 48 angles with k_max = 4 |m| and of ``method='evolution'`` (four runs to the
-stationary state at +-e_probe), after one untimed warm-up run of each (JAX compilation), their
-ratio, and the largest difference of the two sigma tensors.
+Problem: ``MassiveDirac2D(m=1)``, mu = 2, tau = 5, T = 0, on the grid of
+:func:`berrykin.experiments.conductivity_grid` with 48 angles and k_max = 4 |m| (not the
+default k_max = 4000 |m|, on which the evolution does not meet its criterion: docs/transport.md).
+Printed: the median wall time of ``repeats`` runs of ``conductivity(..., method='direct')``
+(GMRES on the linearised sKE, both drive directions) and of ``method='evolution'`` (four runs to
+the stationary state at +-e_probe), after one untimed warm-up run of each (JAX compilation),
+their ratio, and the largest difference of the two sigma tensors.
 
 Run: ``python benchmarks/transport.py [repeats]``.
 """

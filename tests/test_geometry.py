@@ -253,6 +253,7 @@ def textured_derivatives():
             for X in [phase_space_points(model, 4, 7)]}
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 @pytest.mark.parametrize("name", list(TEXTURED))
 def test_bianchi_and_contracted_identity(name, textured_derivatives):
     model, X, (dF, dFs, _, _) = textured_derivatives[name]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from berrykin.kinetic import (
     CanonicalFrame,
@@ -75,6 +76,7 @@ def test_6d_free_streaming_ledger_and_shape():
     assert err < 0.02
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_6d_free_streaming_second_order():
     """Unlimited MUSCL + SSP-RK3 on 8^3 ... 32^3 space cells (x 2^3 momentum cells, up to
     262144 cells): fitted L1 order >= 1.8 (measured 1.94)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import berrykin
 from berrykin.kinetic import CanonicalFrame, KineticFrame
@@ -39,6 +40,7 @@ def _eps(r, p, t, P):
 TEXTURED = TwoBandModel(2, _eps, _gap, params=dict(a=0.6, w=0.8, m=0.7, c=0.5), name="textured")
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_canonical_velocities_equal_eq24_of_geometry():
     X = np.random.default_rng(0).normal(size=(6, 5))
     C = evaluate_frame(CanonicalFrame(TEXTURED), X)

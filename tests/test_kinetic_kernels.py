@@ -81,6 +81,7 @@ def test_cell_sources_cancel_bitwise_for_the_corrected_sign():
     assert np.allclose(Rp[0] + Rp[1], -0.5 * (n[0] + n[1]) * G, atol=1e-15)  # printed sign
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_fused_4d_stage_equals_the_general_path():
     """The fused single-pass 4D kernel (benchmark path) against the per-axis reference path:
     one SSP-RK3 step with every sKE term, inflow boundaries, odd sizes (partial y blocks) and

@@ -25,6 +25,7 @@ def _run(n):
     return mass_ramp(MassiveDirac2D(m=M0), b=B, m_final=M1, grid=PolarGrid.uniform(0.0, K, n, 4), n_out=3)
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_distribution_change_converges_to_the_prediction():
     """Per k and band the change equals the prediction up to the discretisation error, which
     falls at second order (measured errors 5.6e-5, 1.5e-5 for 30, 60 radial cells: order 1.93;

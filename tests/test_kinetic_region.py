@@ -42,6 +42,7 @@ def test_affine_reconstruction_equals_direct_evaluation(model):
     assert fast.axes[0][0].shape == full.axes[0][0].shape == (2, 6, 4, 6, 6)
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_region_ledger_identity_small():
     """Tiny 4D run (3 x 3 cells of r, 8 x 8 zone): the change of each band's particle number is
     the inflow through 'x-', 'x+', 'y-', 'y+' plus the band exchange (which cancels between the

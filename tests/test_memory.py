@@ -49,18 +49,24 @@ def _measure(code: str) -> int:
     """Peak RSS growth (bytes) of ``code`` run in a fresh interpreter after its imports."""
     script = textwrap.dedent("""
         import json, resource
-        def rss():
+        def status(key):
             with open('/proc/self/status') as f:
                 for line in f:
-                    if line.startswith('VmRSS'):
+                    if line.startswith(key):
                         return int(line.split()[1]) * 1024
         import numpy as np
         import berrykin.kinetic, berrykin.config
         from berrykin.config import load_config
         SETUP
-        r0 = rss()
+        try:  # reset the high-water mark so that the setup's own peak does not count
+            with open('/proc/self/clear_refs', 'w') as f:
+                f.write('5')
+            reset = True
+        except OSError:
+            reset = False
+        r0 = status('VmRSS')
         RUN
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        peak = status('VmHWM') if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         print(json.dumps(peak - r0))
     """)
     setup, run = (textwrap.dedent(part).strip() for part in code.split("##"))

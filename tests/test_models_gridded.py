@@ -89,6 +89,7 @@ def test_interpolation_order_bounded_including_edge_cells():
     assert errs[-1, 0] < 1e-4
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_interpolation_order_periodic_and_wrapping():
     L = 5.0
     exact = periodic_texture(L)
@@ -99,6 +100,7 @@ def test_interpolation_order_periodic_and_wrapping():
     assert 1.8 < p_der < 2.4, (p_der, errs)
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_interpolation_order_3d():
     rng = np.random.default_rng(3)
     pts = jnp.asarray(rng.uniform(0.0, 2.0, (200, 3)))

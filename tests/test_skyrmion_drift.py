@@ -89,6 +89,7 @@ def _reference_velocity(model, band, terms):
 ONE_OFF = [CurvatureTerms()] + [CurvatureTerms.without(g) for g in CurvatureTerms.GROUPS] + [CurvatureTerms.none()]
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_switches_match_componentwise_eq24():
     """Each block of F zeroed (and all, none) reproduces Eq. 24 assembled independently, for
     both bands, in a model where every block (F_rr, F_rp, F_pp, F_t) is non-zero."""

@@ -69,6 +69,7 @@ def test_validation_report_rows_pass_and_convert():
         validation_report(cases=["nope"])
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_weyl_lattice_exact_rate_agrees_with_ske_anomaly():
     """Issue acceptance: the exact lattice pumping rate (magnetic Bloch evolution, flux 1/16) and
     the sKE anomaly of a continuum node agree within 2%, both equal to b e/(4 pi^2) per node."""

@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from .reproduce import qwz_cone_nu, rice_mele_degree
+from .reproduce_transport import SECTIONS as TRANSPORT_SECTIONS
 
 __all__ = ["SECTIONS", "kinetic_sections"]
 
@@ -170,7 +171,8 @@ def validation(settings, row):
 
 
 SECTIONS = {"streda_dirac": streda_dirac, "mass_ramp": mass_ramp, "pump": pump,
-            "chiral_anomaly": chiral_anomaly, "skyrmion": skyrmion, "validation": validation}
+            "chiral_anomaly": chiral_anomaly, "skyrmion": skyrmion, "validation": validation,
+            **TRANSPORT_SECTIONS}
 
 
 def kinetic_sections(settings, row, section=None):
