@@ -51,6 +51,7 @@ def _group_velocity_check(ds):
 
 
 # -- subprocess: validate and run the README example -------------------------------------------
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_validate_and_run_readme_example(tmp_path):
     from berrykin.config import load_config
     from berrykin.io.netcdf import dataset_config, read_dataset

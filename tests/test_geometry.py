@@ -275,6 +275,7 @@ def test_bianchi_and_contracted_identity(name, textured_derivatives):
     assert np.abs(dF).max() > 1e-2 and np.abs(dFs).max() > 1e-3
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 @pytest.mark.parametrize("name", list(TEXTURED))
 def test_phase_space_divergence_is_advective_derivative_of_F(name, textured_derivatives):
     """Eqs. (25), (27): d_i xdot_s^i = q_s (d_t + d^i eps_s d_i) F, d^i = J^{ij} d_j, exactly."""

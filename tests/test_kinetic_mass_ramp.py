@@ -39,6 +39,7 @@ def test_distribution_change_converges_to_the_prediction():
     assert r60.ledger_residual < 1e-12
 
 
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_total_density_constant_while_the_sign_of_m_is_fixed():
     """With mu in the gap, Int B_k = 2 pi sgn m: the density changes only by the flux of the
     Berry field beyond the cutoff K (closed form; measured agreement 2e-6 relative)."""

@@ -74,6 +74,7 @@ QWZ_NU = {-3.0: 0.0, -1.0: -1.0, 1.0: 1.0, 3.0: 0.0}
 
 @pytest.mark.parametrize("m", [pytest.param(m, marks=() if m in (-3.0, 1.0) else pytest.mark.slow)
                                for m in sorted(QWZ_NU)])
+@pytest.mark.slow  # quick suite <= 6 min (issue 12 item 10); .ci/run runs it
 def test_qwz_streda_on_a_coarse_brillouin_zone(m):
     """The same dynamic protocol on a 16 x 16 periodic zone (default b and ramp from the grid's
     gap ``min |Delta|/2`` ~ 1 for all four m) gives nu = -C_lower, with C_lower from the
