@@ -31,13 +31,32 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import IntegrationError, ParameterError
-from . import fused4d, kernels, reference
+from . import kernels, reference
 from .coefficients import as_kinetic_grid, coefficients_close, evaluate_coefficients
 from .grids import HomogeneousGrid
 from .ledger import SOURCE_KINDS, Ledger
 from .options import Scheme, SKETerms
 
-__all__ = ["KineticSolver"]
+__all__ = ["KineticSolver", "FAST_PATHS"]
+
+#: modules of this package with ``eligible(solver) -> bool`` and ``step(solver, n, t, dt, rk,
+#: work) -> (n_new, inflow, sources)``: whole-step kernels tried in order before the general
+#: per-axis path (never with collision operators). Each must equal the general path to
+#: round-off on the problems it accepts (the tests compare).
+FAST_PATHS = ("fused4d",)
+
+
+def _fast_path(solver):
+    """The first module of :data:`FAST_PATHS` that accepts ``solver``, or None."""
+    if solver._bound:
+        return None
+    import importlib
+
+    for name in FAST_PATHS:
+        mod = importlib.import_module(f"{__package__}.{name}")
+        if mod.eligible(solver):
+            return mod
+    return None
 
 #: Shu-Osher forms: stage i builds ``alpha u0 + beta (u_{i} + dt L(u_i))``; Butcher weights b.
 _RK = {
@@ -83,7 +102,8 @@ class KineticSolver:
         self._uniform = True if self.homogeneous else uniform_in_r
         self._static = None
         self._bc_cache = {}  # boundary values of a time-independent inflow, per axis
-        self._fused = None  # decided at the first step
+        self._fused = None  # decided at the first step (a fast path of FAST_PATHS or none)
+        self._fast = None
         self._tau_cache = {}  # boundary face weights per axis (the grid is immutable)
         self._vol_flat = None
         self.collisions = tuple(collisions)
@@ -260,9 +280,10 @@ class KineticSolver:
             self._detect(t, t + dt)
         rk = _RK[self.scheme.rk_stages]
         if self._fused is None:
-            self._fused = fused4d.eligible(self) and not self._bound
+            self._fast = _fast_path(self)
+            self._fused = self._fast is not None
         if self._fused:
-            return fused4d.step(self, np.ascontiguousarray(n), t, dt, rk, work)
+            return self._fast.step(self, np.ascontiguousarray(n), t, dt, rk, work)
         u0, u = n, n
         inflow = np.zeros((len(self.groups), 2))
         sources = np.zeros((len(self.kinds), 2))
