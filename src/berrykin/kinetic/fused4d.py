@@ -19,42 +19,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .stencil import limiter_fn, upwind_flux
+
 __all__ = ["fused_stage", "BLOCK"]
 
 #: rows of y per parallel block (the x-neighbour working set is 5 BLOCK N_kx N_ky 16 bytes)
 BLOCK = 8
 
 
-def _limiter_fn(lim):
-    if lim == 0:
-        return njit(inline="always")(lambda a, b: 0.0 * a)
-    if lim == 4:
-        return njit(inline="always")(lambda a, b: 0.5 * (a + b))
-    if lim == 1:
-        def minmod(a, b):
-            return (np.copysign(0.5, a) + np.copysign(0.5, b)) * min(abs(a), abs(b))
-        return njit(inline="always")(minmod)
-    if lim == 2:
-        def vanleer(a, b):  # written so that LLVM vectorises it (a select, no bool arithmetic)
-            t = a * b
-            den = a + b
-            den = den if den != 0.0 else 1.0
-            return (t + abs(t)) / den
-        return njit(inline="always")(vanleer)
-
-    def mc(a, b):
-        m = min(min(2.0 * abs(a), 2.0 * abs(b)), 0.5 * abs(a + b))
-        return (np.copysign(0.5, a) + np.copysign(0.5, b)) * m
-    return njit(inline="always")(mc)
-
-
 def _make(lim):
-    L = _limiter_fn(lim)
-
-    @njit(inline="always")
-    def flux(u, w, La, Ra, Lb, Rb):
-        """Upwind flux of band a (states La, Ra) plus the interband flux of band b."""
-        return max(u, 0.0) * La + min(u, 0.0) * Ra + max(w, 0.0) * Lb + min(w, 0.0) * Rb
+    L = limiter_fn(lim)
+    flux = upwind_flux
 
     @njit(inline="always")
     def face(ca, cb, p1a, p1b, p2a, p2b, Sa, Sb, Fa, Fb, ua, ub, w, cf, gp, div_a, div_b, N3):
