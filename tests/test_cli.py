@@ -86,12 +86,17 @@ def closed_form(quantity: str, p: dict) -> float:
         return 1.0
     if quantity == "ahe_dirac":  # intrinsic 2 pi sigma_xy = Streda nu in the band, tau independent
         return -p["m"] / (2 * abs(p["mu"]))
+    if quantity == "bcd_tilted_qwz":  # WannierBerri's Berry-curvature dipole (a peer value)
+        from reference.peers import WANNIERBERRI_BCD
+
+        assert (p["m"], p["t"]) == (WANNIERBERRI_BCD["model"]["m"], WANNIERBERRI_BCD["model"]["t"])
+        return WANNIERBERRI_BCD["values"][p["mu"]][0]
     raise AssertionError(f"unexpected quantity {quantity!r} in summary.json")
 
 
 #: Largest tolerance the acceptance criteria allow for the time-integrated / exact rows.
 LOOSE = {"streda_nu_dirac": 1e-3, "streda_nu_qwz": 1e-3, "pump_charge": 1e-3,
-         "drude_ratio": 5e-3, "ahe_dirac": 2e-3}  # issue 9 acceptance: Drude 0.5%, AHE 2e-3
+         "drude_ratio": 5e-3, "ahe_dirac": 2e-3, "bcd_tilted_qwz": 2e-4}  # issue 9 acceptance: Drude 0.5%, AHE 2e-3
 
 
 def _exact_reference(e):

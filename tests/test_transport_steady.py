@@ -36,3 +36,14 @@ def test_refusals_and_non_convergence():
     s = _solver((RelaxationToFixed(2.0, mu=1.5),))
     with pytest.raises(IntegrationError):
         evolve_to_steady(s, np.zeros((2,) + GRID.shape), max_time=4.0)
+
+
+def test_a_round_off_floor_raises_a_clear_error_early():
+    """tol far below round-off: the rate stalls at ~1e-14, and the error says what to do well
+    before max_time (400 tau) instead of running on."""
+    s = _solver((RelaxationToFixed(2.0, mu=1.5),))
+    f0 = s._bound[0].occ(1.5)
+    with pytest.raises(IntegrationError, match="stalled.*direct linear solve") as info:
+        evolve_to_steady(s, f0 + 0.1, tol=1e-30)
+    t = float(info.value.args[0].split("by t=")[1].split()[0])
+    assert 100.0 < t < 120.0     # STALL_WINDOW = 50 tau_slow = 100, checked every 5 steps

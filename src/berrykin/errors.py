@@ -125,3 +125,8 @@ class MemoryLimitError(BerrykinError, MemoryError):
                          f"than the {gib(self.limit)} available; {advice + '; ' if advice else ''}"
                          "or pass --allow-large-memory (run_config(..., allow_large_memory=True)) "
                          "to run anyway")
+
+
+class PerformanceWarning(UserWarning):
+    """A fast path had to fall back to a slower or more memory-hungry form (the result is
+    unchanged); the message says which and what it costs."""

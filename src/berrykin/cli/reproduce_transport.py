@@ -8,13 +8,23 @@ closed forms of docs/transport.md:
 * ``sigma_xx / [tau (mu^2 - m^2)/(4 pi |mu|)]`` against 1 (Drude), tolerance 5e-3;
 * ``2 pi sigma_xy`` against ``-m/(2|mu|)`` (intrinsic anomalous Hall, e^2/h), tolerance 2e-3
   (the default cutoff removes ``|m|/(2 E(k_max))`` = 1.25e-4 of it).
+
+``nonlinear_hall_qwz(settings, row)`` checks the Berry-curvature dipole ``D_x = chi_yxx/tau`` of
+:func:`~berrykin.experiments.nonlinear_hall` on the tilted QWZ lattice (m = 1.6, t = 0.3, the
+128^2 Brillouin zone) against WannierBerri's ``BerryDipole_FermiSea`` (a peer value, tolerance
+2e-4 absolute, about 1%; docs/transport.md "Nonlinear Hall").
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["conductivity_dirac", "SECTIONS"]
+__all__ = ["conductivity_dirac", "nonlinear_hall_qwz", "SECTIONS"]
+
+#: WannierBerri 26.10 ``BerryDipole_FermiSea`` D_xz of the tilted QWZ model m = 1.6, t = 0.3 at
+#: NK = 600 (a peer's number, measured once by docs/peers/wannierberri_bcd.py; recorded with
+#: the full provenance in docs/kubo.md and tests/reference/peers.py).
+WANNIERBERRI_D_XZ = {0.8: -2.68543726e-02, 1.0: -2.12981449e-02}
 
 
 def drude_dirac(m, mu, tau):
@@ -42,5 +52,28 @@ def conductivity_dirac(settings, row):
     return rows, data, {}
 
 
+def nonlinear_hall_qwz(settings, row):
+    import jax.numpy as jnp
+
+    from ..experiments.nonlinear_hall import nonlinear_hall
+    from ..kinetic import CartesianMomentumGrid
+    from ..models import TwoBandModel
+
+    m, t = 1.6, 0.3
+    model = TwoBandModel(  # H = t sin kx + sin kx sx + sin ky sy + (m + cos kx + cos ky) sz
+        2, lambda r, p, tt, P: 2 * P["t"] * jnp.sin(p[0]),
+        lambda r, p, tt, P: 2 * jnp.stack([jnp.sin(p[0]), jnp.sin(p[1]), P["m"] + jnp.cos(p[0]) + jnp.cos(p[1])]),
+        params={"m": m, "t": t}, depends_on_r=False, momentum_period=2 * math.pi, name="tilted QWZ")
+    rows, data = [], {}
+    for mu in ((0.8,) if settings.quick else (0.8, 1.0)):
+        r = nonlinear_hall(model, mu, tau=1.0, grid=CartesianMomentumGrid.brillouin_zone(2, 128))
+        rows.append(row(f"sKE Berry-curvature dipole D_x, tilted QWZ m={m:g}, t={t:g}, mu={mu:g}", "bcd_tilted_qwz",
+                        {"m": m, "t": t, "mu": mu}, r.berry_dipole()[0], WANNIERBERRI_D_XZ[mu],
+                        note="chi_yxx/tau of the second-order sKE; WannierBerri BerryDipole_FermiSea (peer); "
+                             "tolerance 2e-4 (~1%)", tol=2e-4))
+        data[f"nonlinear_hall_qwz_mu{mu:g}.nc"] = r.to_dataset()
+    return rows, data, {}
+
+
 #: section name -> function, for the lead to hook into ``berrykin reproduce``.
-SECTIONS = {"conductivity_dirac": conductivity_dirac}
+SECTIONS = {"conductivity_dirac": conductivity_dirac, "nonlinear_hall_qwz": nonlinear_hall_qwz}

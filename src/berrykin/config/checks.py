@@ -125,9 +125,9 @@ def check_experiment(exp, model, field_sec, grid_sec):
         if grid_sec is None and not default_ok:
             raise ConfigError("grid", None, "a [grid] table: streda's default grid exists only for "
                                             "MassiveDirac2D with m != 0 and lattice models")
-    if kind == "skyrmion" and (model.dim != 2 or not model.depends_on_r):
+    if kind in ("skyrmion", "skyrmion_sea") and (model.dim != 2 or not model.depends_on_r):
         raise ConfigError("model.type", type(model).__name__, "a 2D model with a real-space texture "
-                                                               "(e.g. TexturedFerromagnet2D) for skyrmion")
+                                                               f"(e.g. TexturedFerromagnet2D) for {kind}")
     if kind == "mass_ramp" and (model.dim != 2 or model.depends_on_r or not hasattr(model, "m")):
         raise ConfigError("model.type", type(model).__name__, "a 2D model with a mass parameter m "
                                                                "(MassiveDirac2D, QWZ) for mass_ramp")

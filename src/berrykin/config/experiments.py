@@ -5,11 +5,13 @@ type           runs                                                 result
 ============== ==================================================== =====================
 trajectories   berrykin.dynamics.integrate_trajectories (Eq. 24)    TrajectoryResult
 skyrmion       berrykin.experiments.skyrmion.skyrmion_drift         SkyrmionDrift
+skyrmion_sea   berrykin.experiments.skyrmion_sea.skyrmion_sea       SeaDrift
 streda         berrykin.experiments.streda.streda (Sec. III A)      StredaResult
 mass_ramp      berrykin.experiments.mass_ramp.mass_ramp             (its result)
 chiral_anomaly berrykin.experiments.anomaly.chiral_anomaly          AnomalyResult
 pump           berrykin.experiments.pump.pump                       PumpResult
 conductivity   berrykin.experiments.conductivity.conductivity       ConductivityResult
+nonlinear_hall berrykin.experiments.nonlinear_hall.nonlinear_hall   NonlinearHallResult
 ske            berrykin.kinetic.KineticSolver (Eq. 26, ERRATA 1)    SKERunResult
 ============== ==================================================== =====================
 
@@ -163,9 +165,37 @@ class ConductivityExperiment(ExternalExperiment):
     tau_minus: Optional[PositiveNumber] = None
     method: Literal["direct", "evolution"] = "direct"
     e_probe: Optional[PositiveNumber] = None
+    #: Weyl pair (model WeylPair / weyl_pair): the field b (a number along z, or a 3-vector; with
+    #: b_angle its magnitude at b_angle degrees from x in the x-y plane) and the internode time.
+    b: Optional[Union[FiniteFloat, Vector]] = None
+    b_angle: Optional[FiniteFloat] = None
+    tau_v: Optional[PositiveNumber] = None
+
+
+class NonlinearHallExperiment(ExternalExperiment):
+    """Second-order (nonlinear Hall) steady response, Berry-curvature dipole and nonlinear Drude
+    parts (docs/transport.md, "Nonlinear Hall"); ``tau`` (1/energy) defaults to 10."""
+
+    type: Literal["nonlinear_hall"]
+    mu: FiniteFloat = 0.0
+    T: NonNegative = 0.0
+    tau: PositiveNumber = 10.0
+    tau_minus: Optional[PositiveNumber] = None
 
 
 Vector2 = Annotated[list[FiniteFloat], Field(min_length=2, max_length=2)]
+
+
+class SkyrmionSeaExperiment(ExternalExperiment):
+    """A Fermi sea (``mu``, ``T``) kicked by ``kick`` and/or driven by ``force`` through a
+    periodic texture, sKE drift per particle at ``times`` (docs/skyrmion_sea.md); ``curvature``:
+    ``table`` (all, each block of F off in turn, none) or ``all``; ``cell`` the periodic cell
+    (default: the period of a periodic gridded texture); grid: ``n_space``, ``n_k`` cells."""
+
+    type: Literal["skyrmion_sea"]
+    mu: FiniteFloat = 0.0
+    T: NonNegative = 0.0
+    curvature: Literal["table", "all"] = "all"
 
 
 class SkyrmionExperiment(Section):
@@ -206,7 +236,10 @@ EXPERIMENTS = {
                                      "chiral_anomaly", ("e", "b")),
     "pump": ExperimentSpec(PumpExperiment, "berrykin.experiments.pump", "pump"),
     "conductivity": ExperimentSpec(ConductivityExperiment, "berrykin.experiments.conductivity", "conductivity"),
+    "nonlinear_hall": ExperimentSpec(NonlinearHallExperiment, "berrykin.experiments.nonlinear_hall",
+                                     "nonlinear_hall"),
     "skyrmion": ExperimentSpec(SkyrmionExperiment, "berrykin.experiments.skyrmion", "skyrmion_drift"),
+    "skyrmion_sea": ExperimentSpec(SkyrmionSeaExperiment, "berrykin.experiments.skyrmion_sea", "skyrmion_sea"),
     "ske": ExperimentSpec(SKEExperiment, "berrykin.kinetic", "KineticSolver"),
 }
 

@@ -31,3 +31,15 @@ from .conductivity_grid import TransportPolarGrid, conductivity_grid  # noqa: E4
 
 __all__ += ["conductivity", "ConductivityResult", "SteadyMethod", "CONDUCTIVITY_PARTS", "TransportPolarGrid",
             "conductivity_grid"]
+from .nonlinear_hall import NONLINEAR_PARTS, NonlinearHallResult, nonlinear_hall  # noqa: E402
+
+__all__ += ["nonlinear_hall", "NonlinearHallResult", "NONLINEAR_PARTS"]
+from .skyrmion_sea import SeaDrift, skyrmion_sea, skyrmion_sea_trajectories  # noqa: E402
+from .emergent_streda import EmergentStreda, emergent_streda  # noqa: E402
+
+__all__ += ["skyrmion_sea", "skyrmion_sea_trajectories", "SeaDrift", "emergent_streda", "EmergentStreda"]
+from .conductivity_weyl import (  # noqa: E402
+    TransportSphericalGrid, conductivity_weyl_pair, son_spivak, weyl_pair_grids,
+)
+
+__all__ += ["conductivity_weyl_pair", "TransportSphericalGrid", "son_spivak", "weyl_pair_grids"]

@@ -134,7 +134,8 @@ def _frame(model, e):
 
 
 def conductivity(model, mu, *, tau, T=0.0, b=None, tau_v=None, grid=None, terms=None, scheme=None,
-                 method=SteadyMethod.DIRECT, tau_minus=None, e_probe=1e-6, tol=1e-9, order=None):
+                 method=SteadyMethod.DIRECT, tau_minus=None, e_probe=1e-6, tol=1e-9, order=None, columns=None,
+                 b_angle=None):
     """Linear conductivity tensor of a homogeneous two-band model from the steady sKE.
 
     Parameters
@@ -143,8 +144,12 @@ def conductivity(model, mu, *, tau, T=0.0, b=None, tau_v=None, grid=None, terms=
     mu, T : chemical potential and temperature of the equilibrium (energy units, T >= 0).
     tau : relaxation time of :class:`~berrykin.kinetic.RelaxationTime` (1/energy, hbar = 1;
         not the pseudospin tau); ``tau_minus``: of the lower band (default tau).
-    b, tau_v : a magnetic field and an internode time are not supported yet: anything but None
-        (or a zero b) raises ParameterError.
+    b, tau_v : a magnetic field ``b = eB`` and the internode time: for a
+        :class:`~berrykin.models.WeylPair` (``tau_v`` required, ``T > 0``; see
+        :func:`~.conductivity_weyl.conductivity_weyl_pair`); for two-band models anything but
+        None (or a zero b) raises ParameterError.
+    columns, b_angle : Weyl pair only: the drive directions computed (default all) and the angle
+        (degrees) of b, a magnitude, from the x axis in the x-y plane (planar Hall).
     grid : momentum grid (default :func:`~.conductivity_grid.conductivity_grid` for massive
         Dirac, the 64^d Brillouin zone for lattices). A ``PolarGrid`` is used as the
         :class:`~.conductivity_grid.TransportPolarGrid` of the same cells; grids other than
@@ -169,14 +174,27 @@ def conductivity(model, mu, *, tau, T=0.0, b=None, tau_v=None, grid=None, terms=
         method = SteadyMethod(method)
     except ValueError:
         raise ParameterError("method", method, "'direct' or 'evolution'") from None
+    from ..models.weyl_pair import WeylPair
+
+    if isinstance(model, WeylPair):  # two nodes with internode scattering (docs/transport.md)
+        from .conductivity_weyl import conductivity_weyl_pair
+
+        if tau_v is None or tau_minus is not None:
+            raise ParameterError("tau_v, tau_minus", (tau_v, tau_minus),
+                                 "an internode time tau_v (and no tau_minus) for a WeylPair")
+        return conductivity_weyl_pair(model, mu, tau=tau, tau_v=tau_v, T=T, b=b, grid=grid, terms=terms,
+                                      scheme=scheme, method=method, e_probe=e_probe, tol=tol, order=order,
+                                      columns=columns, b_angle=b_angle)
+    if columns is not None or b_angle is not None:
+        raise ParameterError("columns, b_angle", (columns, b_angle), "None for a two-band model (Weyl pair only)")
     if model.depends_on_r or model.dim not in (2, 3):
         raise ParameterError("model", model, "a model of d = 2 or 3 that does not depend on r")
     if not math.isfinite(float(mu)):
         raise ParameterError("mu", mu, "a finite chemical potential")
     if b is not None and np.any(np.asarray(b, dtype=float) != 0):
-        raise ParameterError("b", b, "None or 0: conductivity in a magnetic field is not supported yet")
+        raise ParameterError("b", b, "None or 0 for a two-band model (in a field b: model=WeylPair(...))")
     if tau_v is not None:
-        raise ParameterError("tau_v", tau_v, "None: internode scattering (Weyl pairs) is not supported yet")
+        raise ParameterError("tau_v", tau_v, "None for a two-band model (internode scattering: model=WeylPair(...))")
     e_probe = 1e-6 if e_probe is None else e_probe
     if not (float(e_probe) > 0 and math.isfinite(float(e_probe))):
         raise ParameterError("e_probe", e_probe, "a small positive field (energy/length)")

@@ -40,3 +40,9 @@ from .steady import LinearResponse, SteadyState, evolve_to_steady, linear_respon
 
 __all__ += ["CellOccupation", "RelaxationTime", "RelaxationToFixed", "LinearResponse", "SteadyState",
             "evolve_to_steady", "linear_response"]
+from .internode import InternodeScattering, NodePairSolver, PairGrid  # noqa: E402
+
+__all__ += ["InternodeScattering", "NodePairSolver", "PairGrid"]
+from .options import Precision  # noqa: E402
+
+__all__ += ["Precision"]

@@ -44,11 +44,38 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterError
-from ..geometry import band_energies
+from ..geometry import band_energies, gap_vector, momentum_berry_field
 from .coefficients import as_kinetic_grid
 from .grids import HomogeneousGrid
+from .initial import _field_vector
 
 __all__ = ["RelaxationTime", "RelaxationToFixed", "CellOccupation"]
+
+
+_GEOMETRY = {}
+
+
+def _geometry(model, mg, order, fields=False):
+    """Bare band energies ``(..., Q, 2)`` at the Gauss points of a momentum grid (r-independent
+    model) and, with ``fields``, ``B_k (..., Q, 3)`` and ``|Delta| (..., Q)``; kept for the last
+    few (model, grid, order) (grids compare by identity) so that the solvers of one conductivity
+    (zero and +-drive, every node operator) evaluate them once."""
+    try:
+        key = (model, mg, int(order), bool(fields))
+        hash(key)
+    except TypeError:
+        key = None
+    if key is not None and key in _GEOMETRY:
+        return _GEOMETRY[key]
+    pts, _ = mg.quadrature(order)
+    out = (band_energies(model, None, pts, 0.0),)
+    if fields:
+        out += (momentum_berry_field(model, None, pts, 0.0), np.linalg.norm(gap_vector(model, None, pts, 0.0), axis=-1))
+    if key is not None:
+        if len(_GEOMETRY) >= 8:
+            _GEOMETRY.pop(next(iter(_GEOMETRY)))
+        _GEOMETRY[key] = out
+    return out
 
 
 def _positive(name, value):
@@ -66,7 +93,7 @@ class CellOccupation:
     ``occ.dmu(mu)`` its derivative with respect to mu (same shape).
     """
 
-    def __init__(self, model, grid, T=0.0, order=None):
+    def __init__(self, model, grid, T=0.0, order=None, b=None, energy_shift=False):
         grid = as_kinetic_grid(grid)
         T = float(T)
         if not (math.isfinite(T) and T >= 0):
@@ -92,19 +119,31 @@ class CellOccupation:
             if model.depends_on_r:
                 r0 = np.asarray(grid.r0) if isinstance(grid, HomogeneousGrid) else np.zeros(grid.dim)
                 r = np.broadcast_to(r0, pts.shape)
-            e = band_energies(model, r, pts, 0.0)
+            e = band_energies(model, r, pts, 0.0) if r is not None else _geometry(model, mg, order)[0]
             wq = w
             if self.n_space:  # uniform in r: size-1 space axes, broadcast by _expand
                 e = e.reshape((1,) * self.n_space + e.shape)
                 wq = w.reshape((1,) * self.n_space + w.shape)
         self.eps = np.ascontiguousarray(np.moveaxis(e, -1, 0))  # (2, [space], mom, Q)
         self.w = np.asarray(wq)
+        self.bB = None  # b.B_k at the Gauss points: the adiabatic equilibrium in a field b
+        if b is not None and np.any(np.asarray(b, dtype=float) != 0):
+            if model.depends_on_r:
+                raise ParameterError("b", b, "None for an r-dependent model (adiabatic equilibrium: homogeneous models)")
+            _, B, gap = _geometry(model, mg, order, True) if r is None else (
+                None, momentum_berry_field(model, r, pts, 0.0), np.linalg.norm(gap_vector(model, r, pts, 0.0), axis=-1))
+            bB = B @ _field_vector(b, grid.dim)
+            self.bB = bB.reshape((1,) * self.n_space + bB.shape) if self.n_space else bB
+            if energy_shift:  # occupations of the corrected energies eps_s - |Delta| F/4 (Eq. 23)
+                shift = -0.25 * gap * bB
+                self.eps = self.eps + (shift.reshape((1,) * self.n_space + shift.shape) if self.n_space else shift)[None]
         spread = self.eps.max(axis=-1, keepdims=True) - self.eps.min(axis=-1, keepdims=True)
         scale = max(float(np.max(np.abs(self.eps))), 1e-300)
         self.delta = np.maximum(spread / (2.0 * order * order), 1e-12 * scale)
         self.e_min = float(self.eps.min() - self.delta.max())
         self.e_max = float(self.eps.max() + self.delta.max())
         self.full_shape = (2,) + grid.shape
+        self._dmu_last = None
 
     def _mu(self, mu):
         mu = np.asarray(mu, dtype=float)
@@ -121,9 +160,23 @@ class CellOccupation:
             f = np.clip(x / self.delta + 0.5, 0.0, 1.0)
         else:
             f = 0.5 * (1.0 + np.tanh(x / (2.0 * self.T)))
-        return self._expand(np.sum(f * self.w, axis=-1))
+        return self._expand(np.sum(self._adiabatic(f) * self.w, axis=-1))
+
+    def _adiabatic(self, f):
+        """``f_s + (f_+ - f_-) b.B_k/4`` (the adiabatic state, ERRATA choice 8) where b is set."""
+        return f if self.bB is None else f + 0.25 * (f[0] - f[1])[None] * self.bB
 
     def dmu(self, mu):
+        key = float(mu) if np.ndim(mu) == 0 else None
+        if key is not None and self._dmu_last is not None and self._dmu_last[0] == key:
+            return self._dmu_last[1]  # the linear solves ask for the same mu at every product
+        out = self._dmu(mu)
+        if key is not None:
+            out.setflags(write=False)
+            self._dmu_last = (key, out)
+        return out
+
+    def _dmu(self, mu):
         x = self._mu(mu) - self.eps
         if self.T == 0:
             u = x / self.delta + 0.5
@@ -131,7 +184,7 @@ class CellOccupation:
         else:
             c = np.cosh(np.clip(x / (2.0 * self.T), -350.0, 350.0))
             g = 0.25 / (self.T * c * c)
-        return self._expand(np.sum(g * self.w, axis=-1))
+        return self._expand(np.sum(self._adiabatic(g) * self.w, axis=-1))
 
     def bracket(self):
         """A bracket of every root: all states empty below, all filled above."""
@@ -173,6 +226,13 @@ class RelaxationTime(_BandTimes):
     T : temperature of the local equilibrium (energy units, >= 0).
     order : Gauss points per axis of the cell averages (default 4).
     name : the ledger source group.
+    b : None, or the uniform field ``b = eB`` (3-vector, or a float along z) of a homogeneous
+        run: the local equilibrium is then the adiabatic state ``f_s + (f_+ - f_-) b.B_k/4``
+        at ``mu_loc`` (ERRATA choice 8, :func:`~berrykin.kinetic.adiabatic_state`), the e = 0
+        steady state in b (relaxing to the bare ``f_s`` would give 2/3 of the chiral anomaly).
+    energy_shift : with ``b``, occupations of the corrected energies ``eps_s - |Delta| b.B_k/4``
+        (Eq. 23), the thermal equilibrium in b: only then does a shift of mu carry the full
+        chiral-magnetic current ``chi b/(4 pi^2)`` per unit mu (docs/transport.md, Weyl pair).
 
     >>> RelaxationTime(5.0).rates
     (0.2, 0.2)
@@ -183,11 +243,15 @@ class RelaxationTime(_BandTimes):
     T: float = 0.0
     order: int | None = None
     name: str = "relaxation"
+    b: float | tuple | None = None
+    energy_shift: bool = False
 
     conserves_particles = True
 
     def __post_init__(self):
         self._validate()
+        if self.b is not None and np.ndim(self.b) != 0:
+            object.__setattr__(self, "b", tuple(float(x) for x in np.ravel(self.b)))
 
     def bind(self, solver):
         """The operator on ``solver``'s grid (precomputes the band energies)."""
@@ -225,7 +289,8 @@ class _Bound:
         self.spec = spec
         self.name = spec.name
         self.grid = as_kinetic_grid(grid)
-        self.occ = CellOccupation(model, self.grid, spec.T, spec.order)
+        self.occ = CellOccupation(model, self.grid, spec.T, spec.order, getattr(spec, "b", None),
+                                  getattr(spec, "energy_shift", False))
         g = self.grid
         self.vol = np.ascontiguousarray(np.broadcast_to(g.volumes(), g.shape)) * g.measure
         self.nu = np.array(spec.rates).reshape((2,) + (1,) * len(g.shape))

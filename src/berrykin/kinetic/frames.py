@@ -48,8 +48,12 @@ def n_coefficients(d, homogeneous=False):
     return 6 * d + 2 + (3 if homogeneous else 0)
 
 
-def canonical_coefficients(model, X, energy_shift=True, anomalous=True):
+def canonical_coefficients(model, X, energy_shift=True, anomalous=True, curvature=None):
     """``[xdot_+, xdot_-, w, G, K]`` at the canonical point X (see module docstring).
+
+    ``curvature``: None (every block) or 4 weights ``(real, mixed, momentum, time)`` (e.g.
+    ``CurvatureTerms.weights()``) multiplying the blocks of F_IJ in the q_s velocity terms only,
+    as for the sEOM (:func:`berrykin.geometry.pointwise.velocity`); w, G, K keep the full F.
 
     ``xdot^j = -J^{ij} (d_i bar-eps_s + q_s F_{ti}) - q_s d_i eps_s F^{ij}`` (Eq. 24), with
     ``bar-eps_s = eps_s - |Delta| F/4`` (Eq. 23) and ``F^{ij} = (J F J^T)_{ij}``;
@@ -62,6 +66,8 @@ def canonical_coefficients(model, X, energy_shift=True, anomalous=True):
     Fs = vals[2] / Dn
     dF = (g[2] - Fs * g[1]) / Dn
     J = pw.symplectic(d, X.dtype)
+    if anomalous and curvature is not None:
+        Ften = Ften * pw.curvature_mask(d, curvature, Ften.dtype)
     out = []
     for s in (1, -1):
         q = -0.5 * s
@@ -101,10 +107,13 @@ class CanonicalFrame:
     """
 
     model: Model
+    #: None, or 4 float weights (real, mixed, momentum, time) of the F blocks in the velocities
+    curvature: tuple | None = None
 
     def __post_init__(self):
         if not isinstance(self.model, Model):
             raise ParameterError("model", self.model, "a berrykin Model")
+        _check_curvature(self)
 
     @property
     def dim(self):
@@ -116,7 +125,7 @@ class CanonicalFrame:
         return self.model
 
     def point(self, Y, energy_shift=True, anomalous=True):
-        return canonical_coefficients(self.model, Y, energy_shift, anomalous)
+        return canonical_coefficients(self.model, Y, energy_shift, anomalous, self.curvature)
 
 
 @dataclass(frozen=True)
@@ -130,10 +139,12 @@ class KineticFrame:
     """
 
     coupled: MinimalCoupling
+    curvature: tuple | None = None  #: as for :class:`CanonicalFrame`
 
     def __post_init__(self):
         if not isinstance(self.coupled, MinimalCoupling):
             raise ParameterError("coupled", self.coupled, "a MinimalCoupling(model, field)")
+        _check_curvature(self)
 
     @property
     def dim(self):
@@ -148,7 +159,7 @@ class KineticFrame:
         field = self.coupled.field
         r, k, t = Y[:d], Y[d : 2 * d], Y[2 * d]
         X = jnp.concatenate([r, k + field.a(r, t), Y[2 * d :]])
-        C = canonical_coefficients(self.coupled, X, energy_shift, anomalous)
+        C = canonical_coefficients(self.coupled, X, energy_shift, anomalous, self.curvature)
         jac = jax.jacfwd(lambda Z: field.a(Z[:d], Z[d]))(jnp.concatenate([r, Y[2 * d :]]))
         Ar, At = jac[:, :d], jac[:, d]
         parts = []
@@ -158,6 +169,24 @@ class KineticFrame:
         w = C[4 * d : 6 * d]
         parts += [w[:d], w[d:] - Ar @ w[:d], C[6 * d :]]
         return jnp.concatenate(parts)
+
+
+def _check_curvature(frame):
+    """Curvature weights of a frame as 4 floats (run-time arguments of the compiled
+    coefficients: one compilation serves every choice of blocks), or None."""
+    w = frame.curvature
+    if w is None:
+        return
+    if hasattr(w, "weights"):
+        w = w.weights()
+    try:
+        w = tuple(float(x) for x in w)
+    except (TypeError, ValueError):
+        w = ()
+    if len(w) != 4 or not all(np.isfinite(w)):
+        raise ParameterError("curvature", frame.curvature, "None, a CurvatureTerms or 4 weights "
+                             "(real, mixed, momentum, time)")
+    object.__setattr__(frame, "curvature", w)
 
 
 def _point_fn(frame, homogeneous, energy_shift, anomalous):

@@ -12,6 +12,13 @@ reference is the general path (:func:`.reference.axis_flux` per axis plus
 
 Loop order: parallel over blocks of y rows; inside, x (periodic, so the x neighbours of a block
 are reused from cache), y, kx, and the contiguous ky row, which is vectorised.
+
+Storage: float64, or float32 with ``Scheme(precision=Precision.FLOAT32)`` (the same kernel
+compiled for float32 state arrays: loads widened to float64, face arithmetic, sources and the
+ledger sums in float64, the result rounded once to float32 on store). :func:`compute_probe`
+runs the kernel's own per-cell arithmetic on cache-resident rows, and :data:`FLOPS_VAN_LEER`
+counts it, for the roofline of benchmarks/kinetic.py (docs/kernels.md: method, figures, and
+the measured alternatives that were not faster).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from numba import njit, prange
 
 from .stencil import limiter_fn, upwind_flux
 
-__all__ = ["fused_stage", "BLOCK"]
+__all__ = ["fused_stage", "compute_probe", "BLOCK", "FLOPS_VAN_LEER"]
 
 #: rows of y per parallel block (the x-neighbour working set is 5 BLOCK N_kx N_ky 16 bytes)
 BLOCK = 8
@@ -69,13 +76,61 @@ def _make(lim):
             Sa[i] = sa
             Sb[i] = sb
 
+    @njit(inline="always")
+    def ky_row(c_a, c_b, lo_a, lo_b, hi_a, hi_b, Ua, Ub, W, cf3, rb, sl, f3, da, db, N3):
+        """ky faces of one row (inflow ghosts lo, hi with zero slope): fluxes f3 (2, N3+1) and
+        the divergence ``da, db = -cf3 (f3[j+1] - f3[j])``."""
+        for s in range(2):
+            rb[s, 0] = lo_a if s == 0 else lo_b
+            rb[s, 1] = rb[s, 0]
+            rb[s, N3 + 2] = hi_a if s == 0 else hi_b
+            rb[s, N3 + 3] = rb[s, N3 + 2]
+        for i in range(N3):
+            rb[0, i + 2] = c_a[i]
+            rb[1, i + 2] = c_b[i]
+        for i in range(N3 + 2):
+            sl[0, i] = L(rb[0, i + 1] - rb[0, i], rb[0, i + 2] - rb[0, i + 1])
+            sl[1, i] = L(rb[1, i + 1] - rb[1, i], rb[1, i + 2] - rb[1, i + 1])
+        sl[0, 0] = 0.0
+        sl[1, 0] = 0.0
+        sl[0, N3 + 1] = 0.0
+        sl[1, N3 + 1] = 0.0
+        for j in range(N3 + 1):
+            La = rb[0, j + 1] + 0.5 * sl[0, j]
+            Ra = rb[0, j + 2] - 0.5 * sl[0, j + 1]
+            Lb = rb[1, j + 1] + 0.5 * sl[1, j]
+            Rb = rb[1, j + 2] - 0.5 * sl[1, j + 1]
+            f3[0, j] = flux(Ua[j], W[j], La, Ra, Lb, Rb)
+            f3[1, j] = flux(Ub[j], W[j], Lb, Rb, La, Ra)
+        for i in range(N3):
+            da[i] = -cf3[i] * (f3[0, i + 1] - f3[0, i])
+            db[i] = -cf3[i] * (f3[1, i + 1] - f3[1, i])
+
+    @njit(inline="always")
+    def src_row(c_a, c_b, z_a, z_b, o_a, o_b, g_, k_, v_, da, db, sc, alpha, beta, dt, N3):
+        """Cell sources R_s (options.SKETerms.source_coefficients) and the stage combination
+        of one row; returns the two source integrals (float64 accumulation)."""
+        ca_, cb_, cp, cm, ep, em = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
+        sa = 0.0
+        sb = 0.0
+        for i in range(N3):
+            na = np.float64(c_a[i])
+            nb = np.float64(c_b[i])
+            tot = na + nb
+            ra = (ca_ * na + cb_ * nb) * g_[i] + (cp * tot) * k_[i] + (ep * na) * k_[i]
+            rr = (ca_ * nb + cb_ * na) * g_[i] + (cm * tot) * k_[i] + (em * nb) * k_[i]
+            sa += ra * v_[i]
+            sb += rr * v_[i]
+            o_a[i] = alpha * z_a[i] + beta * (na + dt * (da[i] + ra))
+            o_b[i] = alpha * z_b[i] + beta * (nb + dt * (db[i] + rr))
+        return sa, sb
+
     @njit(parallel=True, fastmath={"contract", "arcp", "nsz", "reassoc"})
     def stage(n, n0, out, alpha, dt, U0, W0, U1, W1, U2, W2, U3, W3, cf0, cf1, cf2, cf3,
               G, K, sc, b2lo, b2hi, b3lo, b3hi, w2b, w3b, vol, acc):
         _, N0, N1, N2, N3 = n.shape
         nblk = (N1 + BLOCK - 1) // BLOCK
         beta = 1.0 - alpha
-        ca_, cb_, cp, cm, ep, em = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
         for blk in prange(nblk):
             j_lo = blk * BLOCK
             j_hi = min(N1, j_lo + BLOCK)
@@ -122,31 +177,8 @@ def _make(lim):
                         da = div[0]
                         db = div[1]
                         # -- ky (contiguous): a row with ghosts, slopes, every face once
-                        for s in range(2):
-                            rb[s, 0] = b3lo[s, i2]
-                            rb[s, 1] = b3lo[s, i2]
-                            rb[s, N3 + 2] = b3hi[s, i2]
-                            rb[s, N3 + 3] = b3hi[s, i2]
-                        for i in range(N3):
-                            rb[0, i + 2] = c_a[i]
-                            rb[1, i + 2] = c_b[i]
-                        for i in range(N3 + 2):
-                            sl[0, i] = L(rb[0, i + 1] - rb[0, i], rb[0, i + 2] - rb[0, i + 1])
-                            sl[1, i] = L(rb[1, i + 1] - rb[1, i], rb[1, i + 2] - rb[1, i + 1])
-                        sl[0, 0] = 0.0
-                        sl[1, 0] = 0.0
-                        sl[0, N3 + 1] = 0.0
-                        sl[1, N3 + 1] = 0.0
-                        for j in range(N3 + 1):
-                            La = rb[0, j + 1] + 0.5 * sl[0, j]
-                            Ra = rb[0, j + 2] - 0.5 * sl[0, j + 1]
-                            Lb = rb[1, j + 1] + 0.5 * sl[1, j]
-                            Rb = rb[1, j + 2] - 0.5 * sl[1, j + 1]
-                            f3[0, j] = flux(U3[0, i2, j], W3[i2, j], La, Ra, Lb, Rb)
-                            f3[1, j] = flux(U3[1, i2, j], W3[i2, j], Lb, Rb, La, Ra)
-                        for i in range(N3):
-                            da[i] = -cf3[i] * (f3[0, i + 1] - f3[0, i])
-                            db[i] = -cf3[i] * (f3[1, i + 1] - f3[1, i])
+                        ky_row(c_a, c_b, b3lo[0, i2], b3lo[1, i2], b3hi[0, i2], b3hi[1, i2],
+                               U3[0, i2], U3[1, i2], W3[i2], cf3, rb, sl, f3, da, db, N3)
                         a_[6] += f3[0, 0] * w3b[i2]
                         a_[7] += f3[1, 0] * w3b[i2]
                         a_[8] -= f3[0, N3] * w3b[i2]
@@ -179,27 +211,41 @@ def _make(lim):
                         o_b = out[1, i0, i1, i2]
                         z_a = n0[0, i0, i1, i2]
                         z_b = n0[1, i0, i1, i2]
-                        g_ = G[i2]
-                        k_ = K[i2]
-                        v_ = vol[i2]
-                        sa = 0.0
-                        sb = 0.0
-                        for i in range(N3):
-                            na = c_a[i]
-                            nb = c_b[i]
-                            tot = na + nb
-                            ra = (ca_ * na + cb_ * nb) * g_[i] + (cp * tot) * k_[i] + (ep * na) * k_[i]
-                            rr = (ca_ * nb + cb_ * na) * g_[i] + (cm * tot) * k_[i] + (em * nb) * k_[i]
-                            sa += ra * v_[i]
-                            sb += rr * v_[i]
-                            o_a[i] = alpha * z_a[i] + beta * (na + dt * (da[i] + ra))
-                            o_b[i] = alpha * z_b[i] + beta * (nb + dt * (db[i] + rr))
+                        sa, sb = src_row(c_a, c_b, z_a, z_b, o_a, o_b, G[i2], K[i2], vol[i2], da, db, sc,
+                                         alpha, beta, dt, N3)
                         a_[10] += sa
                         a_[11] += sb
             for q in range(12):
                 acc[blk, q] = a_[q]
 
-    return stage
+    @njit(parallel=True, fastmath={"contract", "arcp", "nsz", "reassoc"})
+    def probe(rows, U, W, cf3, G, K, vol, sc, reps, acc):
+        """Compute probe (roofline): the per-cell arithmetic of ``stage`` (the ky row, the
+        x, y and kx upper faces, sources and stage combination) repeated ``reps`` times on
+        L1-resident rows, one copy per thread. rows (n_threads, 10, N3): c a/b, out a/b, and
+        the neighbours p1 a/b, p2 a/b, z a/b; U (2, N3 + 1), W (N3 + 1); acc (n_threads,)."""
+        N3 = rows.shape[-1]
+        for t in prange(acc.size):
+            R = rows[t].copy()
+            S = np.zeros((6, N3))
+            F = np.zeros((6, N3))
+            rb = np.empty((2, N3 + 4))
+            sl = np.empty((2, N3 + 2))
+            f3 = np.empty((2, N3 + 1))
+            div = np.empty((2, N3))
+            tot = 0.0
+            for r in range(reps):  # inputs never overwritten: no drift to denormals
+                ky_row(R[0], R[1], R[0, 0], R[1, 0], R[0, 1], R[1, 1], U[0], U[1], W, cf3, rb, sl, f3,
+                       div[0], div[1], N3)
+                for a in range(3):
+                    face(R[0], R[1], R[4], R[5], R[6], R[7], S[2 * a], S[2 * a + 1], F[2 * a], F[2 * a + 1],
+                         U[0], U[1], W, 0.5, 1.0, div[0], div[1], N3)
+                sa, sb = src_row(R[0], R[1], R[8], R[9], R[2], R[3], G, K, vol, div[0], div[1], sc,
+                                 0.5, 0.5, 1e-3, N3)
+                tot += sa + sb
+            acc[t] = tot
+
+    return stage, probe
 
 
 _cache = {}
@@ -209,7 +255,29 @@ def fused_stage(lim):
     """The compiled stage kernel for limiter code ``lim`` (compiled on first use)."""
     if lim not in _cache:
         _cache[lim] = _make(int(lim))
-    return _cache[lim]
+    return _cache[lim][0]
+
+
+def compute_probe(lim):
+    """The compute probe of the stage kernel for limiter code ``lim`` (see ``_make``): the
+    kernel's own per-cell arithmetic on cache-resident rows, for the roofline of
+    benchmarks/kinetic.py (docs/kernels.md)."""
+    fused_stage(lim)
+    return _cache[int(lim)][1]
+
+
+#: floating-point operations per cell and stage, both bands, van Leer, counted from the code
+#: of ``face``, ``ky_row`` and ``src_row`` (4 faces per cell: the upper x, y, kx faces and one
+#: ky face; docs/kernels.md): part -> (flops: add, sub, mul, div, an FMA counted as 2;
+#: other FP ops: max, min, abs, compare, select; divisions among the flops).
+FLOPS_VAN_LEER = {
+    "slopes (8: 2 differences, a b, a + b, t + |t|, division)": (8 * 6, 8 * 3, 8),
+    "reconstruction (4 faces x 4 states n +- s/2)": (4 * 8, 0, 0),
+    "upwind flux (4 faces x 2 bands: 4 products + 3 sums; max/min split)": (4 * 14, 4 * 8, 0),
+    "divergence (3 faces x 2 bands x 3, ky 2 bands x 2)": (3 * 6 + 4, 0, 0),
+    "sources R_s (2 bands, n_+ + n_- shared)": (21, 0, 0),
+    "stage combination (2 x 6) + ledger source sums (2 x 2)": (16, 0, 0),
+}
 
 
 def n_blocks(n1):
@@ -298,10 +366,20 @@ def run_stage(solver, data, u, n0, out, alpha, dt):
     return inflow, np.array([tot[10:12], [0.0, 0.0]])
 
 
+#: this fast path accepts ``Scheme(precision=Precision.FLOAT32)`` (see :func:`step`)
+FLOAT32_STORAGE = True
+
+
 def step(solver, n, t, dt, rk, work=None):
     """A full SSP-RK step through the fused kernel. ``work``: optional list of two state-sized
-    buffers (reused; the result is written into one of them)."""
-    if work is None:
+    buffers (reused; the result is written into one of them). With
+    ``Scheme(precision=Precision.FLOAT32)`` the state is stored in float32 (a float64 input is
+    converted once; the result is float32); the kernel then reads and writes float32 and does
+    its face arithmetic, sources and ledger sums in float64 (docs/kernels.md)."""
+    dtype = np.float32 if int(getattr(solver.scheme, "precision", 64)) == 32 else np.float64
+    if n.dtype != dtype:
+        n = np.ascontiguousarray(n, dtype=dtype)
+    if work is None or any(w.dtype != dtype or w.shape != n.shape for w in work):
         work = [np.empty_like(n), np.empty_like(n)]
     A, B = work
     inflow = np.zeros((len(solver.groups), 2))

@@ -25,7 +25,7 @@ from enum import IntEnum
 
 from ..errors import ParameterError
 
-__all__ = ["SKETerms", "Limiter", "Scheme", "CORRECTED_INTERBAND_SIGN", "PRINTED_INTERBAND_SIGN"]
+__all__ = ["SKETerms", "Limiter", "Precision", "Scheme", "CORRECTED_INTERBAND_SIGN", "PRINTED_INTERBAND_SIGN"]
 
 #: ``interband_sign`` of the corrected Eq. (26) (ERRATA 1): ``-(1/4) F v_z^i d_i n_{-s}``.
 CORRECTED_INTERBAND_SIGN = +1
@@ -127,6 +127,14 @@ class Limiter(IntEnum):
     UNLIMITED = 4  #: centred slope (Fromm), second order but not monotone
 
 
+class Precision(IntEnum):
+    """Storage of the distributions (bits per value). FLOAT32 stores the state in float32 with
+    float64 face arithmetic and ledger sums (fused 4D kernel only; docs/kernels.md)."""
+
+    FLOAT64 = 64
+    FLOAT32 = 32
+
+
 @dataclass(frozen=True)
 class Scheme:
     """Numerical scheme.
@@ -138,7 +146,14 @@ class Scheme:
     rk_stages : 2 (SSP-RK2, Heun) or 3 (Shu-Osher SSP-RK3).
     cfl : Courant number; the step is ``dt = cfl / max_c sum_a cell_factor_a (|U_a| + |W_a|)``.
     max_dt : upper bound on the step (e.g. to resolve a slow ramp in time); None for none.
-    backend : ``'numba'`` (compiled kernels) or ``'numpy'`` (the reference implementation).
+    backend : ``'numba'`` (compiled kernels), ``'numpy'`` (the reference implementation) or
+        ``'jax'`` (jit-compiled XLA, CPU or GPU; float64; :mod:`.jax_backend`, docs/gpu.md).
+    devices : number of JAX devices of a 1D mesh over which the first space axis of a
+        :class:`~.grids.PhaseSpaceGrid` is split (``backend='jax'`` only; results bit-identical
+        to one device; :mod:`.jax_sharded`). 1: no sharding.
+    precision : :class:`Precision` of the stored distributions; ``FLOAT32`` halves the memory
+        traffic (float64 arithmetic and ledger sums) and is accepted only by the fused 4D kernel
+        (:mod:`.fused4d`; other paths raise ParameterError naming ``precision``).
     """
 
     limiter: Limiter = Limiter.VAN_LEER
@@ -146,6 +161,8 @@ class Scheme:
     cfl: float = 0.4
     max_dt: float | None = None
     backend: str = "numba"
+    devices: int = 1
+    precision: Precision = Precision.FLOAT64
 
     def __post_init__(self):
         object.__setattr__(self, "limiter", Limiter(self.limiter))
@@ -155,5 +172,12 @@ class Scheme:
             raise ParameterError("cfl", self.cfl, "a Courant number in (0, 1]")
         if self.max_dt is not None and not float(self.max_dt) > 0:
             raise ParameterError("max_dt", self.max_dt, "a positive time step or None")
-        if self.backend not in ("numba", "numpy"):
-            raise ParameterError("backend", self.backend, "'numba' or 'numpy'")
+        if self.backend not in ("numba", "numpy", "jax"):
+            raise ParameterError("backend", self.backend, "'numba', 'numpy' or 'jax'")
+        dev = getattr(self.devices, "__index__", None)
+        if isinstance(self.devices, bool) or dev is None or dev() < 1 or (dev() > 1 and self.backend != "jax"):
+            raise ParameterError("devices", self.devices, "an integer >= 1; more than 1 only with backend='jax'")
+        object.__setattr__(self, "devices", int(dev()))
+        if self.precision not in (32, 64) or isinstance(self.precision, bool):
+            raise ParameterError("precision", self.precision, "Precision.FLOAT64 or Precision.FLOAT32")
+        object.__setattr__(self, "precision", Precision(self.precision))

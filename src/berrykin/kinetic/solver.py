@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import IntegrationError, ParameterError
-from . import kernels, reference
+from . import jax_backend, kernels, reference
 from .coefficients import as_kinetic_grid, coefficients_close, evaluate_coefficients
 from .grids import HomogeneousGrid
 from .ledger import SOURCE_KINDS, Ledger
@@ -43,7 +43,7 @@ __all__ = ["KineticSolver", "FAST_PATHS"]
 #: work) -> (n_new, inflow, sources)``: whole-step kernels tried in order before the general
 #: per-axis path (never with collision operators). Each must equal the general path to
 #: round-off on the problems it accepts (the tests compare).
-FAST_PATHS = ("fused4d",)
+FAST_PATHS = ("jax_backend", "fused4d", "fused_textured")
 
 
 def _fast_path(solver):
@@ -210,6 +210,8 @@ class KineticSolver:
             lo, hi = (None, None) if per else self._boundary_values(a, t)
             if self.scheme.backend == "numba":
                 plo, phi = kernels.axis_flux(n, U, W, cf, a, self.n_space, per, lim, lo, hi, out)
+            elif self.scheme.backend == "jax":
+                plo, phi = jax_backend.axis_flux(n, U, W, cf, a, per, lim, lo, hi, out, self.scheme.devices)
             else:
                 r, plo, phi = reference.axis_flux(n, U, W, cf, a, per, lim, lo, hi)
                 out += r
@@ -282,6 +284,11 @@ class KineticSolver:
         if self._fused is None:
             self._fast = _fast_path(self)
             self._fused = self._fast is not None
+        if int(getattr(self.scheme, "precision", 64)) != 64 and not (self._fused and getattr(self._fast, "FLOAT32_STORAGE", False)):
+            raise ParameterError("precision", self.scheme.precision,
+                                 "Precision.FLOAT64 here: float32 storage is implemented by the fused 4D kernel only "
+                                 "(periodic uniform x, y; bounded kx, ky box; r-independent coefficients; backend "
+                                 "'numba'; no collision operators)")
         if self._fused:
             return self._fast.step(self, np.ascontiguousarray(n), t, dt, rk, work)
         u0, u = n, n
@@ -298,7 +305,8 @@ class KineticSolver:
         """Integrate from ``t_span[0]`` to ``t_span[1]``; returns ``(ts, states, ledger)`` with the
         states at ``save_at`` (default: the two ends), shape (len(ts), 2, *grid.shape)."""
         t0, t1 = map(float, t_span)
-        n = np.ascontiguousarray(np.broadcast_to(np.asarray(n0, dtype=float), (2,) + self.grid.shape))
+        store = np.float32 if int(getattr(self.scheme, "precision", 64)) == 32 else float  # Scheme.precision
+        n = np.ascontiguousarray(np.broadcast_to(np.asarray(n0, dtype=float), (2,) + self.grid.shape), dtype=store)
         save = np.array([t0, t1] if save_at is None else sorted(save_at), dtype=float)
         self._detect(t0, t1)
         ledger = Ledger(self.groups, self.kinds)

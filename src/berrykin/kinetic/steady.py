@@ -23,6 +23,12 @@ field in the frame).
   the RK update is a zero of ``R``, so the state converges to the discrete steady state
   (for a single relaxation time the error decays like ``exp(-t/tau)``: ``tol = 1e-10`` takes
   about 25 tau). Not converging by ``max_time`` raises :class:`~berrykin.errors.IntegrationError`.
+  So does a **stall** on homogeneous grids: every non-conserved mode decays at least like
+  ``exp(-t/tau_slow)``, so once ``t > STALL_WINDOW tau_slow`` a smallest rate over the last
+  ``STALL_WINDOW/2 tau_slow`` that is not a tenth of the smallest before it is a round-off floor (measured ``r = 1.9e-5`` on the
+  default conductivity grid, k_max = 4000 |m|); the error says what to do (direct solve,
+  smaller cutoff, or a tol above the floor) instead of running on to ``max_time``. (Not on
+  phase-space grids, where a conserved density relaxes by the slower spatial transport.)
 * :func:`linear_response` solves the problem linearised about an equilibrium ``n0`` with
   ``R(n0; 0) = 0``: ``J dn = -g`` with ``J v = R_0 v + sum_c C_c'(v)`` (``R_0``: the solver's
   flux and source parts at zero drive with zero inflow, i.e. the same operator applied to a
@@ -52,6 +58,9 @@ from .options import Limiter
 
 __all__ = ["SteadyState", "LinearResponse", "evolve_to_steady", "linear_response", "centered_drive",
            "LINEAR_LIMITERS"]
+
+#: Stall detection of :func:`evolve_to_steady`, in units of tau_slow (module docstring).
+STALL_WINDOW = 50.0
 
 #: Limiters for which the finite-volume right side is linear in n.
 LINEAR_LIMITERS = (Limiter.FIRST_ORDER, Limiter.UNLIMITED)
@@ -129,8 +138,25 @@ def evolve_to_steady(solver, n0, *, t0=0.0, tol=1e-9, window=3, check_every=5, m
         ok = ok + 1 if rate < tol else 0
         if ok >= int(window):
             return SteadyState(n, t, steps, np.asarray(rates), np.asarray(times), led)
+        if (not solver.n_space and t - t0 > STALL_WINDOW * tau
+                and _stalled(np.asarray(times) - t0, np.asarray(rates), tau)):
+            raise IntegrationError(
+                f"steady-state evolution stalled at relative rate {rate:.3g} > tol={tol:g} by t={t - t0:.4g} "
+                f"({(t - t0) / tau:.0f} tau_slow): a round-off floor, e.g. of filled cells far from the Fermi "
+                "surface on a grid with a large momentum cutoff; use the direct linear solve "
+                "(linear_response, conductivity(method='direct')), a grid whose cutoff is a few k_F, "
+                f"or tol above {rate:.2g}")
     raise IntegrationError(f"no steady state by t={t:.6g} ({steps} steps): relative rate "
                            f"{rates[-1] if rates else float('nan'):.3g} > tol={tol:g}; raise max_time or tol")
+
+
+def _stalled(times, rates, tau):
+    """True when the smallest rate of the last ``STALL_WINDOW/2`` tau is not below a tenth of the
+    smallest rate before it (the decay is at least ``exp(-t/tau)``: e^-25 over the window)."""
+    late = times > times[-1] - 0.5 * STALL_WINDOW * tau
+    if late.all() or not late.any():
+        return False
+    return float(rates[late].min()) > 0.1 * float(rates[~late].min())
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ class UniformMagneticField(GaugeField):
 
     def a(self, r, t):
         s = _profile_value(self.profile, t)
-        if np.ndim(self.b) == 0:
+        if not isinstance(self.b, tuple):  # (not np.ndim: b's entries may be tracers)
             return 0.5 * self.b * s * jnp.stack([-r[1], r[0]])
         return 0.5 * s * jnp.cross(jnp.asarray(self.b, dtype=r.dtype), r)
 

@@ -70,3 +70,12 @@ __all__ += ["KuboConductivity", "kubo_conductivity"]
 from .kubo_landau import LandauConductivity, landau_conductivity_zz  # noqa: E402
 
 __all__ += ["LandauConductivity", "landau_conductivity_zz"]
+from .skyrmion_lattice import (  # noqa: E402
+    SkyrmionLatticeBands,
+    skyrmion_lattice_bands,
+    square_skyrmion_lattice,
+    supercell_bloch_hamiltonian,
+)
+
+__all__ += ["SkyrmionLatticeBands", "skyrmion_lattice_bands", "square_skyrmion_lattice",
+            "supercell_bloch_hamiltonian"]
