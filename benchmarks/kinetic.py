@@ -26,12 +26,13 @@ Roofline, both bounds measured in the same run (docs/kernels.md):
       total per cell and stage                                195     56        8
 
   (flops: add, sub, mul, div, an FMA counted 2; other: max, min, abs, compare, select), and
-  the peak rate of exactly that operation mix on this machine: the kernel's own per-cell
-  arithmetic (:func:`berrykin.kinetic.fused4d.compute_probe`: the ky row, the x, y, kx faces,
-  sources and stage combination, inlined from the same functions, vectorised the same way)
-  run on L1-resident rows on every thread. Fraction: ``(2 stages x cells / probe rate) /
-  measured time``. With ``--backend jax`` the compute probe is a jitted elementwise kernel of
-  the same per-cell operations on device-resident arrays.
+  the peak rate of exactly that operation mix on this machine: the fused kernel itself on a
+  cache-resident grid of the same problem, ``(4, 8, 8, N)`` on one thread times the number
+  of threads (the same code, vectorised the same way, ~0.25 MB per state array), best of 9, normalised
+  by the faces per cell of each grid (the small grid recomputes 1/4 + 1/8 init faces per cell,
+  the large one 1/N + 1/8). Fraction: ``(2 stages x cells / peak rate) / measured time``.
+  With ``--backend jax`` the compute probe is a jitted elementwise kernel of the same
+  per-cell operations on device-resident arrays.
 
 A second figure times one full step on a 6D grid (x, y, z, kx, ky, kz; Weyl node in a uniform
 b along z, kinetic frame, every sKE term; 16^3 x 8^3 = 2.1 M cells by default) through the
@@ -98,25 +99,44 @@ def stream(n=1 << 25, repeats=5):
     return best_c, best_t
 
 
-def compute_peak(lim=Limiter.VAN_LEER, n3=64, reps=20000, repeats=5, dtype=np.float64):
-    """Cell-stages per second of the fused kernel's own arithmetic on L1-resident rows of
-    ``dtype`` (the storage type), all threads (:func:`berrykin.kinetic.fused4d.compute_probe`):
-    the compute bound (in-cache: the FP work with the kernel's own L1 loads and stores)."""
-    probe = fused4d.compute_probe(int(lim))
+def compute_peak(N3=64, repeats=9, precision=64):
+    """Compute bound: cell-stages per second of the fused kernel itself on a cache-resident
+    grid of the benchmark's problem, ``(4, 8, 8, N3)`` (one block of y rows, ~0.25 MB per
+    state array), on ONE thread (no barrier waits: on a shared machine a parallel region of
+    ~1 ms waits for descheduled threads), best of ``repeats`` steps, times the number of
+    threads, scaled by the extra init faces of the small grid, ``(4 + 1/4 + 1/8)``: the same
+    operation mix, vectorised the same way, without the memory traffic of a large grid."""
     nth = numba.get_num_threads()
-    rng = np.random.default_rng(0)
-    rows = rng.uniform(0.1, 1.0, (nth, 10, n3)).astype(dtype)
-    U, W = rng.normal(size=(2, n3 + 1)), 0.3 * rng.normal(size=n3 + 1)
-    G, K, vol = rng.normal(size=n3), rng.normal(size=n3), np.ones(n3)
-    sc = np.array([-0.125, 0.125, -0.25, 0.25, 0.0, 0.0])
-    acc = np.zeros(nth)
-    probe(rows, U, W, np.ones(n3), G, K, vol, sc, 10, acc)
-    best = 0.0
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        probe(rows, U, W, np.ones(n3), G, K, vol, sc, reps, acc)
-        best = max(best, nth * reps * n3 / (time.perf_counter() - t0))
-    return best
+    numba.set_num_threads(1)
+    try:
+        solver, n = _problem((4, fused4d.BLOCK, 8, N3), "numba", precision)
+        dt = 0.5 * solver.max_dt(0.0)
+        out, _, _ = solver.step(n, 0.0, dt)
+        n = np.asarray(out)
+        work = [np.empty_like(n), np.empty_like(n)]
+        best = np.inf
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            for _ in range(10):
+                solver.step(n, 0.0, dt, work=work)
+            best = min(best, (time.perf_counter() - t0) / 10)
+    finally:
+        numba.set_num_threads(nth)
+    return nth * 2 * solver.grid.size / best * (4 + 0.25 + 1 / fused4d.BLOCK)
+
+
+def _problem(shape, backend, precision):
+    """The benchmark problem on an (x, y, kx, ky) grid of ``shape``: solver and initial state."""
+    from berrykin.kinetic import Axis
+
+    model = MassiveDirac2D(m=0.8)
+    frame = KineticFrame(MinimalCoupling(model, UniformMagneticField(b=0.4)))
+    h = [10.0, 10.0, 3.0, 3.0]
+    axes = [Axis.uniform(c, -w, w, k, periodic=i < 2) for i, (c, w, k) in enumerate(zip(("x", "y", "k_x", "k_y"), h, shape))]
+    grid = PhaseSpaceGrid(SpaceGrid(tuple(axes[:2])), CartesianMomentumGrid(tuple(axes[2:])))
+    scheme = Scheme(limiter=Limiter.VAN_LEER, rk_stages=2, backend=backend, precision=Precision(precision))
+    solver = KineticSolver(frame, grid, SKETerms.full(), scheme, inflow=EquilibriumInflow(model, mu=0.5, T=0.2))
+    return solver, fermi_dirac(model, grid, mu=0.3, T=0.2)
 
 
 def _jax_bounds(n=1 << 24, m=1 << 20, repeats=5):
@@ -164,13 +184,9 @@ def _jax_bounds(n=1 << 24, m=1 << 20, repeats=5):
 
 
 def main(N=64, repeats=5, backend="numba", precision=64):
-    model = MassiveDirac2D(m=0.8)
-    frame = KineticFrame(MinimalCoupling(model, UniformMagneticField(b=0.4)))
-    grid = PhaseSpaceGrid(SpaceGrid.box(2, 10.0, N, periodic=True), CartesianMomentumGrid.box(2, 3.0, N))
     try:
-        scheme = Scheme(limiter=Limiter.VAN_LEER, rk_stages=2, backend=backend, precision=Precision(precision))
-        solver = KineticSolver(frame, grid, SKETerms.full(), scheme, inflow=EquilibriumInflow(model, mu=0.5, T=0.2))
-        n = fermi_dirac(model, grid, mu=0.3, T=0.2)
+        solver, n = _problem((N, N, N, N), backend, precision)
+        grid = solver.grid
         dt = 0.5 * solver.max_dt(0.0)
         t0 = time.perf_counter()
         out, _, _ = solver.step(n, 0.0, dt)  # compile and first touch
@@ -195,8 +211,8 @@ def main(N=64, repeats=5, backend="numba", precision=64):
         bw, peak_name = bw_dev, "jitted elementwise probe of the per-cell operations, default JAX device"
         print(f"JAX device triad bandwidth (same run): {bw_dev:.1f} GB/s")
     else:
-        peak = compute_peak(dtype=np.float32 if precision == 32 else np.float64)
-        peak_name = f"the kernel's own arithmetic on L1-resident float{precision} rows"
+        peak = compute_peak(N, precision=precision) / (4 + 1 / N + 1 / fused4d.BLOCK)
+        peak_name = f"the kernel itself on a cache-resident grid, float{precision}"
     per_cell = 80 * precision // 64
     bytes_rk2 = per_cell * cells
     bytes_floor = 32 * precision // 64 * cells

@@ -41,6 +41,7 @@ from berrykin.kinetic import (
     Scheme,
     SKETerms,
     SpaceGrid,
+    fermi,
     fermi_dirac,
     fused_textured,
 )
@@ -101,7 +102,11 @@ def textured_4d(N=48, repeats=3):
     # static, r-dependent (stated, so the solver does not probe with full coefficient arrays)
     solver = KineticSolver(CanonicalFrame(model), grid, SKETerms.full(), SCHEME, inflow=EquilibriumInflow(model, 0.5, 0.3),
                            time_dependent=False, uniform_in_r=False)
-    n = fermi_dirac(model, grid, mu=0.5, T=0.3)
+    # with rashba = 0 the bands eps_s = p^2/2m + s J do not depend on r: Fermi occupations at the
+    # momentum cell centres, broadcast over r (no r-dependent quadrature over the whole grid)
+    p2 = np.sum(grid.momentum.cell_points() ** 2, axis=-1)
+    nk = np.stack([fermi(0.5 * p2 + s * model.exchange, 0.5, 0.3) for s in (1, -1)])
+    n = np.ascontiguousarray(np.broadcast_to(nk[:, None, None], (2,) + grid.shape))
     solver._detect(0.0, 1.0)
     dt = 0.5 * SCHEME.cfl / fused_textured.cfl_rate(solver, 0.0)
     best, first = _time(solver, n, dt, repeats)

@@ -68,6 +68,7 @@ def _run(n_space, t_end=0.6):
     return err, ledger, grid
 
 
+@pytest.mark.slow  # ~45 s: compiles the fused 6D kernel for the unlimited scheme (quick suite <= 6 min)
 def test_6d_free_streaming_ledger_and_shape():
     err, ledger, grid = _run(8, t_end=0.3)
     assert grid.ndim == 6 and grid.shape == (8, 8, 8, 2, 2, 2)

@@ -19,6 +19,8 @@ import sys
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # JAX compilation of every stage: minutes on 2 cores
+
 from berrykin.errors import ParameterError
 from berrykin.kinetic import (
     Axis,

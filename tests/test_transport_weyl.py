@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # Weyl-pair grids: long on 2 cores
+
 from berrykin.errors import ParameterError
 from berrykin.experiments import conductivity
 from berrykin.experiments.conductivity_weyl import TransportSphericalGrid, weyl_pair_grids
@@ -75,13 +77,19 @@ def test_transport_spherical_grid_moves_uniform_force_exactly():
 
 def test_drude_at_zero_field_has_the_transport_time():
     """b = 0: sigma = tau_tr v^2 (g_+ + g_-)/3 with 1/tau_tr = 1/tau + 1/tau_v (the internode
-    operator relaxes the anisotropic part too); isotropic cones at T: g = (mu^2 + pi^2 T^2/3)/(2 pi^2 v^3)."""
+    operator relaxes the anisotropic part too); isotropic cones at T: g = (mu^2 + pi^2 T^2/3)/(2 pi^2 v^3).
+    The polar cells of the axisymmetric grid are second order: the error over n_theta = 12, 24, 48
+    falls with a fitted order >= 1.8 (measured -1.14%, -0.30%, -0.08%), and is < 0.1% on the finest."""
     tau_v = 5.0
-    r = sigma_zz(WeylPair(), 0.0, tau_v, coarse())
     tau_tr = 1.0 / (1.0 / TAU + 1.0 / tau_v)
     ref = tau_tr * 2 * (MU ** 2 + math.pi ** 2 * T ** 2 / 3) / (2 * math.pi ** 2) / 3
-    assert abs(r.sigma[2, 2] / ref - 1) < 5e-3
-    assert np.all(np.abs(r.collision_integral[2]) < 1e-14 * ref)
+    errs = []
+    for n_theta in (12, 24, 48):
+        r = sigma_zz(WeylPair(), 0.0, tau_v, coarse(n_theta=n_theta))
+        errs.append(abs(r.sigma[2, 2] / ref - 1))
+        assert np.all(np.abs(r.collision_integral[2]) < 1e-14 * ref)
+    order = np.polyfit(np.log([12, 24, 48]), np.log(errs), 1)[0]
+    assert -order >= 1.8 and errs[-1] < 1e-3, (errs, order)
 
 
 def test_son_spivak_closed_form_over_b():

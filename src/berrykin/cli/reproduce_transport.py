@@ -13,13 +13,19 @@ closed forms of docs/transport.md:
 :func:`~berrykin.experiments.nonlinear_hall` on the tilted QWZ lattice (m = 1.6, t = 0.3, the
 128^2 Brillouin zone) against WannierBerri's ``BerryDipole_FermiSea`` (a peer value, tolerance
 2e-4 absolute, about 1%; docs/transport.md "Nonlinear Hall").
+
+``son_spivak_weyl(settings, row)`` checks the chiral-anomaly magnetoconductance of a
+:class:`~berrykin.models.WeylPair` (v = 1, mu = 1, T = 0.05, tau = 0.5, tau_v = 50, e and b
+along z, the default axisymmetric grid): ``[sigma_zz(b) - sigma_zz(0)] / [tau_v b^2 v^3/(8 pi^2)
+sum_chi 1/((mu - E_chi)^2 + pi^2 T^2/3)]`` against 1, tolerance 2e-2 (docs/transport.md, "Weyl
+pair in a magnetic field": the intranode corrections ~ tau/tau_v are outside the closed form).
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["conductivity_dirac", "nonlinear_hall_qwz", "SECTIONS"]
+__all__ = ["conductivity_dirac", "nonlinear_hall_qwz", "son_spivak_weyl", "SECTIONS"]
 
 #: WannierBerri 26.10 ``BerryDipole_FermiSea`` D_xz of the tilted QWZ model m = 1.6, t = 0.3 at
 #: NK = 600 (a peer's number, measured once by docs/peers/wannierberri_bcd.py; recorded with
@@ -75,5 +81,30 @@ def nonlinear_hall_qwz(settings, row):
     return rows, data, {}
 
 
+def son_spivak_weyl(settings, row):
+    from ..experiments.conductivity import conductivity
+    from ..models import WeylPair
+
+    mu, T, tau, tau_v, v = 1.0, 0.05, 0.5, 50.0, 1.0
+    pair = WeylPair(v=v)
+
+    def sigma_zz(b):
+        return conductivity(pair, mu, tau=tau, tau_v=tau_v, T=T, b=b, columns=(2,))
+
+    s0 = sigma_zz(0.0).sigma[2, 2]
+    rows, data = [], {}
+    for b in ((0.03,) if settings.quick else (0.01, 0.03, 0.06)):
+        r = sigma_zz(b)
+        closed = tau_v * b * b * v ** 3 / (8 * math.pi ** 2) * sum(
+            1.0 / ((mu - e) ** 2 + math.pi ** 2 * T * T / 3) for e in (pair.energy_plus, pair.energy_minus))
+        rows.append(row(f"sKE Son-Spivak magnetoconductance ratio, Weyl pair b={b:g}, tau_v={tau_v:g}", "son_spivak_ratio",
+                        {"b": b, "mu": mu, "T": T, "tau": tau, "tau_v": tau_v, "v": v},
+                        (r.sigma[2, 2] - s0) / closed, 1.0,
+                        note="e, b along z; intranode and internode relaxation; tolerance 2e-2", tol=2e-2))
+        data[f"conductivity_weyl_b{b:g}.nc"] = r.to_dataset()
+    return rows, data, {}
+
+
 #: section name -> function, for the lead to hook into ``berrykin reproduce``.
-SECTIONS = {"conductivity_dirac": conductivity_dirac, "nonlinear_hall_qwz": nonlinear_hall_qwz}
+SECTIONS = {"conductivity_dirac": conductivity_dirac, "nonlinear_hall_qwz": nonlinear_hall_qwz,
+            "son_spivak_weyl": son_spivak_weyl}

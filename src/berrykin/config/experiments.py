@@ -165,7 +165,7 @@ class ConductivityExperiment(ExternalExperiment):
     tau_minus: Optional[PositiveNumber] = None
     method: Literal["direct", "evolution"] = "direct"
     e_probe: Optional[PositiveNumber] = None
-    #: Weyl pair (model WeylPair / weyl_pair): the field b (a number along z, or a 3-vector; with
+    #: Weyl pair (model WeylPair): the field b (a number along z, or a 3-vector; with
     #: b_angle its magnitude at b_angle degrees from x in the x-y plane) and the internode time.
     b: Optional[Union[FiniteFloat, Vector]] = None
     b_angle: Optional[FiniteFloat] = None

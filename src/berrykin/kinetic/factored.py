@@ -14,7 +14,7 @@ The factors are found from a few point evaluations of the frame (:func:`.frames.
 by adaptive cross approximation with partial pivoting (Bebendorf 2000): evaluate one r-row
 (all p), take the largest residual entry as pivot, evaluate its p-column (all r), subtract the
 rank-1 cross ``col row / pivot`` and continue from the row of the largest residual in that
-column, until the pivot residual is below ``tol / 10`` of the largest coefficient magnitude of
+column, until the pivot residual is below ``tol`` of the largest coefficient magnitude of
 all axes. The result is then *verified* at ``n_check`` random (r, c, p) entries, evaluated
 independently, to ``tol`` (default 1e-12) of that magnitude; where the check fails the
 approximation restarts from the row of the worst entry. Ranks above ``max_rank`` give None
@@ -127,7 +127,7 @@ def cross_approximation(row, column, sample, n_r, n_c, n_p, scale, tol=1e-12, ma
     pj = rng.integers(0, n_p, n_check)
     ref = None
     i = int(start)
-    pivot_tol = 0.1 * tol * scale
+    pivot_tol = tol * scale
     err = np.inf
     for _ in range(2 * max_rank + 2):
         R = np.asarray(row(i), dtype=float).reshape(-1)

@@ -15,10 +15,9 @@ are reused from cache), y, kx, and the contiguous ky row, which is vectorised.
 
 Storage: float64, or float32 with ``Scheme(precision=Precision.FLOAT32)`` (the same kernel
 compiled for float32 state arrays: loads widened to float64, face arithmetic, sources and the
-ledger sums in float64, the result rounded once to float32 on store). :func:`compute_probe`
-runs the kernel's own per-cell arithmetic on cache-resident rows, and :data:`FLOPS_VAN_LEER`
-counts it, for the roofline of benchmarks/kinetic.py (docs/kernels.md: method, figures, and
-the measured alternatives that were not faster).
+ledger sums in float64, the result rounded once to float32 on store). :data:`FLOPS_VAN_LEER`
+counts its arithmetic for the roofline of benchmarks/kinetic.py (docs/kernels.md: method,
+figures, and the measured alternatives that were not faster).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from numba import njit, prange
 
 from .stencil import limiter_fn, upwind_flux
 
-__all__ = ["fused_stage", "compute_probe", "BLOCK", "FLOPS_VAN_LEER"]
+__all__ = ["fused_stage", "BLOCK", "FLOPS_VAN_LEER"]
 
 #: rows of y per parallel block (the x-neighbour working set is 5 BLOCK N_kx N_ky 16 bytes)
 BLOCK = 8
@@ -218,34 +217,7 @@ def _make(lim):
             for q in range(12):
                 acc[blk, q] = a_[q]
 
-    @njit(parallel=True, fastmath={"contract", "arcp", "nsz", "reassoc"})
-    def probe(rows, U, W, cf3, G, K, vol, sc, reps, acc):
-        """Compute probe (roofline): the per-cell arithmetic of ``stage`` (the ky row, the
-        x, y and kx upper faces, sources and stage combination) repeated ``reps`` times on
-        L1-resident rows, one copy per thread. rows (n_threads, 10, N3): c a/b, out a/b, and
-        the neighbours p1 a/b, p2 a/b, z a/b; U (2, N3 + 1), W (N3 + 1); acc (n_threads,)."""
-        N3 = rows.shape[-1]
-        for t in prange(acc.size):
-            R = rows[t].copy()
-            S = np.zeros((6, N3))
-            F = np.zeros((6, N3))
-            rb = np.empty((2, N3 + 4))
-            sl = np.empty((2, N3 + 2))
-            f3 = np.empty((2, N3 + 1))
-            div = np.empty((2, N3))
-            tot = 0.0
-            for r in range(reps):  # inputs never overwritten: no drift to denormals
-                ky_row(R[0], R[1], R[0, 0], R[1, 0], R[0, 1], R[1, 1], U[0], U[1], W, cf3, rb, sl, f3,
-                       div[0], div[1], N3)
-                for a in range(3):
-                    face(R[0], R[1], R[4], R[5], R[6], R[7], S[2 * a], S[2 * a + 1], F[2 * a], F[2 * a + 1],
-                         U[0], U[1], W, 0.5, 1.0, div[0], div[1], N3)
-                sa, sb = src_row(R[0], R[1], R[8], R[9], R[2], R[3], G, K, vol, div[0], div[1], sc,
-                                 0.5, 0.5, 1e-3, N3)
-                tot += sa + sb
-            acc[t] = tot
-
-    return stage, probe
+    return stage
 
 
 _cache = {}
@@ -255,15 +227,7 @@ def fused_stage(lim):
     """The compiled stage kernel for limiter code ``lim`` (compiled on first use)."""
     if lim not in _cache:
         _cache[lim] = _make(int(lim))
-    return _cache[lim][0]
-
-
-def compute_probe(lim):
-    """The compute probe of the stage kernel for limiter code ``lim`` (see ``_make``): the
-    kernel's own per-cell arithmetic on cache-resident rows, for the roofline of
-    benchmarks/kinetic.py (docs/kernels.md)."""
-    fused_stage(lim)
-    return _cache[int(lim)][1]
+    return _cache[lim]
 
 
 #: floating-point operations per cell and stage, both bands, van Leer, counted from the code

@@ -200,23 +200,19 @@ def _warn_bytes():
     return FULL_WARN_BYTES
 
 
-def _pack(facs, lay):
-    """Flat factors for the kernel; B stored as its upwind split ``max(B, 0), min(B, 0)``
-    (layout ``(K, n_c, 2, N_p)``, full arrays ``(n_c, 2, N_r, N_p)``)."""
+def _pack(facs):
+    """Flat factors for the kernel: ``A`` (K, N_r) and ``B`` (K, n_c, N_p) (full: (n_c, N_r, N_p))."""
     mp = np.zeros((len(facs), 6), dtype=np.int64)
     As, Bs, oa, ob = [np.zeros(1)], [np.zeros(1)], 1, 1
     for c, f in enumerate(facs):
         nc, npp = f.B.shape[1], f.B.shape[-1]
         nr = f.B.shape[2] if f.full else f.A.shape[1]
-        split = np.stack([np.maximum(f.B, 0.0), np.minimum(f.B, 0.0)], axis=2)  # (K, n_c, 2, ...)
         mp[c] = (oa, ob, f.rank, nr, npp, nc)
         As.append(np.ascontiguousarray(f.A).reshape(-1))
-        Bs.append(np.ascontiguousarray(split).reshape(-1))
+        Bs.append(np.ascontiguousarray(f.B).reshape(-1))
         oa += As[-1].size
         ob += Bs[-1].size
-    nblk = -(-int(lay["dims"][lay["bax"]]) // int(lay["bsize"]))
-    Bs.append(np.zeros(nblk * 6 * (lay["NL"] + 1)))  # per-block scratch rows of the kernel
-    return np.concatenate(As), np.concatenate(Bs), mp, ob
+    return np.concatenate(As), np.concatenate(Bs), mp
 
 
 def stage_data(solver, t):
@@ -233,10 +229,10 @@ def stage_data(solver, t):
         facs = _factors(solver, lay, t)
         if solver._time_dependent is False:
             cache["factors"] = facs
-    Af, Bf, mp, scr0 = _pack(facs, lay)
+    Af, Bf, mp = _pack(facs)
     Gf, goff, gband, gtab = _ghosts(solver, lay, t)
     a_, b_, c_, e_ = solver._coeffs
-    data = dict(layout=lay, factors=facs, Af=Af, Bf=Bf, scr0=scr0, mp=mp, Gf=Gf, goff=goff, gband=gband, gtab=gtab,
+    data = dict(layout=lay, factors=facs, Af=Af, Bf=Bf, mp=mp, Gf=Gf, goff=goff, gband=gband, gtab=gtab,
                 sc=np.array([a_, b_, c_[0], c_[1], e_[0], e_[1]], dtype=float),
                 coefficient_bytes=int(Af.nbytes + Bf.nbytes), ghost_bytes=int(Gf.nbytes))
     if static:

@@ -40,5 +40,5 @@ from .ovf import OVFFormat, read_ovf, write_ovf  # noqa: E402
 __all__ += ["GriddedTexture", "InvalidPoints", "OVFFormat", "read_ovf", "write_ovf"]
 from .weyl_pair import WeylNode, WeylPair  # noqa: E402
 
-BUILTIN_MODELS.update(WeylPair=WeylPair, weyl_pair=WeylPair)
+BUILTIN_MODELS["WeylPair"] = WeylPair
 __all__ += ["WeylNode", "WeylPair"]

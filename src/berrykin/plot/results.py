@@ -182,6 +182,33 @@ def _plot_sweep(ds):
 _TIME_DIMS = ("time", "time_index", "step")
 
 
+def _tensor_components(ds, keys, rel=1e-9):
+    """``ds`` with each (i, j) tensor over the swept keys (e.g. the conductivity ``sigma``)
+    replaced by its components on a ``component`` dimension (``'xx'``, ``'yx'``, ...): the
+    finite ones whose largest magnitude exceeds ``rel`` of the tensor's, at most 6 (the Weyl
+    pair's ``zz`` along b, or ``xx`` with the planar Hall ``yx``; round-off left out)."""
+    import xarray as xr
+
+    out = ds
+    for name in list(ds.data_vars):
+        da = ds[name]
+        if da.dtype.kind != "f" or not {"i", "j"} <= set(da.dims) or set(da.dims) - set(keys) - {"i", "j"}:
+            continue
+        top = float(np.nanmax(np.abs(da.values))) if np.any(np.isfinite(da.values)) else 0.0
+        comps, labels = [], []
+        for a in da["i"].values:
+            for b in da["j"].values:
+                c = da.sel(i=a, j=b, drop=True)
+                if np.all(np.isfinite(c.values)) and np.abs(c.values).max() > rel * top > 0:
+                    comps.append(c)
+                    labels.append(f"{a}{b}")
+        if comps and len(comps) <= 6:
+            out = out.drop_vars(name)
+            out[name] = xr.concat(comps, dim="component").assign_coords(component=labels)
+            out[name].attrs = da.attrs
+    return out
+
+
 def _sweep_candidates(ds, keys):
     """``[(name, DataArray over keys + at most one short dim, reduced)]``: the variables of a
     merged sweep that can be drawn against the swept values; time series are taken at their
@@ -217,7 +244,7 @@ def plot_sweep(ds, variables=None, max_panels: int = 3):
         k for k in json.loads(ds.attrs.get("sweep_over", "{}")) if k in ds.dims]
     if not keys:
         raise ParameterError("ds", list(ds.data_vars), "a merged sweep (point_ok over the swept keys)")
-    cands = _sweep_candidates(ds, keys)
+    cands = _sweep_candidates(_tensor_components(ds, keys), keys)
     if variables is not None:
         cands = [c for c in cands if c[0] in variables]
     if not cands:
