@@ -36,7 +36,10 @@ Roofline, both bounds measured in the same run (docs/kernels.md):
 
 A second figure times one full step on a 6D grid (x, y, z, kx, ky, kz; Weyl node in a uniform
 b along z, kinetic frame, every sKE term; 16^3 x 8^3 = 2.1 M cells by default) through the
-solver's fastest path for it, with the same bandwidth bound.
+solver's fastest path for it, with the same bandwidth bound. Then (Numba backend) the textured
+lines of benchmarks/kinetic_textured.py on the same sizes, against this run's 4D rate:
+``textured 4D / uniform 4D cell-update ratio: X``, ``6D / 4D cell-update ratio: X`` and the
+bytes per cell each path stores.
 
 Run: ``python benchmarks/kinetic.py [N] [repeats] [N6_space] [N6_momentum] [--backend
 {numba,jax}] [--precision {64,32}]``.
@@ -282,6 +285,13 @@ if __name__ == "__main__":
         six = main_6d(a.N6_space, a.N6_momentum, bandwidth=res["bandwidth"], backend=a.backend)
         rate4, rate6 = res["cells"] / res["t_step"], six["cells"] / six["t_step"]
         print(f"6D step (solver's fastest path) / 4D fused kernel, cell-updates per second: {rate6 / rate4:.2f}")
-        # ---- HOOK (lead): the textured-kernel lines of issue 11 go here, in this run:
-        # ---- `textured 4D / uniform 4D cell-update ratio: X`, `6D / 4D cell-update ratio: X`,
-        # ---- and the peak memory per cell of each path (use res["t_step"], res["cells"]).
+    if res is not None and a.backend == "numba":
+        # issue 11: the textured 4D and 6D fused kernels against this run's uniform 4D rate
+        import os
+        import sys
+
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import kinetic_textured
+
+        kinetic_textured.run(res["bandwidth"], rate4, N=a.N, n6_space=a.N6_space, n6_mom=a.N6_momentum,
+                             repeats=a.repeats)

@@ -508,3 +508,19 @@ def test_berrykin_validate_rejects_them_in_one_line(tmp_path, capsys):
     path.write_text(README.replace("M = 0.5", "M = 0.5\nQ = 1.0"))
     assert main(["validate", str(path)]) == 2
     assert "model.parameters.Q" in capsys.readouterr().err
+
+
+def test_numerics_backend_devices_precision_build_a_scheme():
+    """[numerics] backend = "jax", devices, precision reach the Scheme; devices > 1 without JAX
+    is a one-line ConfigError naming numerics.devices."""
+    from berrykin.config.build import build_scheme
+    from berrykin.config.schema import NumericsSection
+    from berrykin.kinetic import Precision
+
+    s = build_scheme(NumericsSection(backend="jax", devices=2))
+    assert (s.backend, s.devices) == ("jax", 2)
+    assert build_scheme(NumericsSection(precision=32)).precision is Precision.FLOAT32
+    with pytest.raises(ConfigError) as exc:
+        build_scheme(NumericsSection(devices=2))
+    msg = str(exc.value)
+    assert msg.startswith("numerics.devices") and "backend='jax'" in msg and "\n" not in msg, msg

@@ -153,7 +153,7 @@ def check_numerics(numerics: NumericsSection, kind: str) -> None:
     elif kind == "skyrmion":
         used = ("rtol", "atol")
     elif kind in ("ske", "streda") or "scheme" in signature_names(kind):
-        used = ("limiter", "rk_stages", "cfl", "max_dt", "backend")
+        used = ("limiter", "rk_stages", "cfl", "max_dt", "backend", "devices", "precision")
     else:
         used = ()
     for key, value in numerics.model_dump(exclude_none=True).items():

@@ -103,7 +103,7 @@ LIMITERS = ("first_order", "minmod", "van_leer", "mc", "unlimited")
 class NumericsSection(Section):
     """``[numerics]``: tolerances of the trajectory integrator (``rtol``, ``atol``,
     ``max_step``) and the sKE scheme (``limiter``, ``rk_stages``, ``cfl``, ``max_dt``,
-    ``backend``). Unset keys keep the solver's (or experiment's) own default."""
+    ``backend``, ``devices``, ``precision``). Unset keys keep the solver's (or experiment's) own default."""
 
     rtol: Optional[Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]] = None
     atol: Optional[Annotated[float, Field(gt=0, allow_inf_nan=False)]] = None
@@ -112,12 +112,16 @@ class NumericsSection(Section):
     rk_stages: Optional[Literal[2, 3]] = None
     cfl: Optional[Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]] = None
     max_dt: Optional[PositiveNumber] = None
-    backend: Optional[Literal["numba", "numpy"]] = None
+    backend: Optional[Literal["numba", "numpy", "jax"]] = None
+    #: JAX devices over which the first space axis is split (backend "jax"; docs/gpu.md)
+    devices: Optional[PositiveInt] = None
+    #: bits of the stored distributions (32: float32 storage, fused 4D kernel; docs/kernels.md)
+    precision: Optional[Literal[32, 64]] = None
 
     @property
     def scheme_keys(self) -> dict:
         """The sKE scheme keys that were set."""
-        keys = ("limiter", "rk_stages", "cfl", "max_dt", "backend")
+        keys = ("limiter", "rk_stages", "cfl", "max_dt", "backend", "devices", "precision")
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
 
