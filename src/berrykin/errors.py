@@ -130,3 +130,10 @@ class MemoryLimitError(BerrykinError, MemoryError):
 class PerformanceWarning(UserWarning):
     """A fast path had to fall back to a slower or more memory-hungry form (the result is
     unchanged); the message says which and what it costs."""
+
+
+class PeriodicityWarning(UserWarning):
+    """A space axis is periodic but the sKE coefficients differ at its two ends (a texture or
+    gauge potential that is not periodic over the box): the grid then solves a problem with a
+    jump at the seam, not the one asked for. The message names the axis, the relative mismatch
+    and what to do (docs/kernels_textured.md, "Limits")."""

@@ -272,12 +272,17 @@ def check_finite_coefficients(co, grid, t):
             "no face or cell centre sits on the band touching", count=int(np.count_nonzero(~np.isfinite(arr))))
 
 
-def coefficients_close(c1, c2, rtol=1e-12):
-    """Whether two coefficient sets agree to ``rtol`` of the largest coefficient magnitude
-    (arrays that vanish analytically, like G for isotropic models, are round-off sized)."""
+def coefficient_mismatch(c1, c2):
+    """Largest difference of two coefficient sets relative to the largest coefficient magnitude."""
     pairs = [(u1, u2) for (a1, a2) in zip(c1.axes, c2.axes) for (u1, u2) in zip(a1, a2)]
     pairs += [(c1.G, c2.G), (c1.K, c2.K)]
     if c1.local is not None:
         pairs.append((c1.local, c2.local))
     scale = max(max(np.max(np.abs(x)), np.max(np.abs(y))) for x, y in pairs)
-    return all(np.max(np.abs(x - y)) <= rtol * max(scale, 1e-300) for x, y in pairs)
+    return float(max(np.max(np.abs(x - y)) for x, y in pairs) / max(scale, 1e-300))
+
+
+def coefficients_close(c1, c2, rtol=1e-12):
+    """Whether two coefficient sets agree to ``rtol`` of the largest coefficient magnitude
+    (arrays that vanish analytically, like G for isotropic models, are round-off sized)."""
+    return bool(coefficient_mismatch(c1, c2) <= rtol)

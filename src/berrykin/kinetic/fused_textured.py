@@ -17,7 +17,9 @@ space axis (``BLOCK`` planes); each face is computed once: the upper-face flux a
 every row axis are carried to the next cell along that axis in a ring buffer of one block
 stride (the first cell of a block recomputes its lower face). Coefficient rows are rebuilt per
 face from the factors (``K`` multiply-adds per value), so the coefficients never exist at
-phase-space size. The reference is the general path; the tests compare to round-off.
+phase-space size. The row loop is compiled without reference counting (its work arrays
+come from the caller) and carries the flat row offsets along the odometer (docs/kernels_textured.md,
+"Performance"). The reference is the general path; the tests compare to round-off.
 
 Bytes per cell (float64, two bands; docs/kernels_textured.md): the state traffic is that of
 fused4d (80 B/cell per SSP-RK2 step); stored coefficients ``8 K (N_r + 3 N_p)`` per axis
@@ -43,7 +45,7 @@ _OPT = dict(fastmath={"contract", "arcp", "nsz", "reassoc"}, nogil=True)
 FULL_WARN_BYTES = 64 << 20
 
 
-@njit(**_OPT)
+@njit(inline="always")
 def coef(Af, Bf, mp, cidx, comp, rf, pst, length, scratch):
     """Row of component ``comp`` of matrix ``cidx`` at space point ``rf``, momentum offset
     ``pst``, as ``(row, multiplier)``: a view of B and the factor A (rank 1), a view of the
@@ -106,10 +108,13 @@ def _make(lim):
             Sa[i] = sa
             Sb[i] = sb
 
-    @njit(**_OPT)
+    @njit(_nrt=False, **_OPT)
     def block(blk, n, n0, out, alpha, dt, dims, NR, per, nb, nboff, gstr, bax, bsize, cf, cfoff,
-              Af, Bf, mp, crs, cps, Gf, goff, gband, gtab, sc, vs, vm, vl, acc):
-        """One parallel block: the planes ``[lo, hi)`` of the last space axis, every row."""
+              Af, Bf, mp, crs, cps, Gf, goff, gband, gtab, sc, vs, vm, vl, acc,
+              S, F, u, gk, rb, sl, f3, div, a_, idx, lstr, coff, rv, pv, gv, rs):
+        """One parallel block: the planes ``[lo, hi)`` of the last space axis, every row, with the
+        work arrays of :func:`stage` (compiled without reference counting: no allocation here, and
+        the row views cost no atomic increments)."""
         _, NQ, NL = n.shape
         D1 = dims.size
         D = D1 + 1
@@ -117,8 +122,6 @@ def _make(lim):
         ca_, cb_, cp, cm, ep, em = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
         lo = blk * bsize
         hi = min(dims[bax], lo + bsize)
-        lstr = np.empty(D1, np.int64)
-        coff = np.empty(D1 + 1, np.int64)
         tot = 1
         for a in range(D1 - 1, -1, -1):
             lstr[a] = tot
@@ -126,34 +129,33 @@ def _make(lim):
         coff[0] = 0
         for a in range(D1):
             coff[a + 1] = coff[a] + lstr[a]
-        S = np.empty((2, coff[D1], NL))
-        F = np.empty((2, coff[D1], NL))
-        u = np.empty((3, NL + 1))
-        gk = np.empty((2, NL))
-        rb = np.empty((2, NL + 4))
-        sl = np.empty((2, NL + 2))
-        f3 = np.empty((2, NL + 1))
-        div = np.empty((2, NL))
-        a_ = np.zeros(4 * D + 2)
-        idx = np.zeros(D1, np.int64)
+        for k in range(4 * D + 2):
+            a_[k] = 0.0
+        for a in range(D1):
+            idx[a] = 0
         idx[bax] = lo
         da = div[0]
         db = div[1]
+        # flat offsets of the current row, updated by the odometer: state row q, space point rv[c]
+        # and momentum offset pv[c] of coefficient matrix c (D1 + 2 of them), ghost offset gv[a],
+        # ring-buffer slot rs[a] = ql mod lstr[a]
+        q = lo * gstr[bax]
+        for c in range(D + 1):
+            rv[c] = lo * crs[c, bax]
+            pv[c] = lo * cps[c, bax]
+        for c in range(D):
+            gv[c] = lo * gtab[c, bax]
+        for a in range(D1):
+            rs[a] = 0
         for ql in range(tot):
-            q = 0
-            for a in range(D1):
-                q += idx[a] * gstr[a]
             s = q // NR
             m = q - s * NR
             vrow = vs[s] * vm[m]
             c_a = n[0, q]
             c_b = n[1, q]
             # -- the last momentum axis (contiguous): a row with ghosts, every face once
-            rf = 0
-            pst = 0
-            for b in range(D1):
-                rf += idx[b] * crs[D1, b]
-                pst += idx[b] * cps[D1, b]
+            rf = rv[D1]
+            pst = pv[D1]
             u0, am = coef(Af, Bf, mp, D1, 0, rf, pst, NL + 1, u[0])
             u1, _ = coef(Af, Bf, mp, D1, 1, rf, pst, NL + 1, u[1])
             u2, _ = coef(Af, Bf, mp, D1, 2, rf, pst, NL + 1, u[2])
@@ -166,9 +168,7 @@ def _make(lim):
                     rb[0, k] = c_a[j]
                     rb[1, k] = c_b[j]
             else:
-                g = 0
-                for b in range(D1):
-                    g += idx[b] * gtab[D1, b]
+                g = gv[D1]
                 for side in range(2):
                     for band in range(2):
                         v = Gf[goff[D1, side] + band * gband[D1] + g]
@@ -204,18 +204,14 @@ def _make(lim):
             # -- the row axes: upper face of each (lower face carried, or computed at a start)
             for a in range(D1):
                 ia = idx[a]
-                slot = coff[a] + ql % lstr[a]
+                slot = coff[a] + rs[a]
                 Sa = S[0, slot]
                 Sb = S[1, slot]
                 Fa = F[0, slot]
                 Fb = F[1, slot]
-                rf = 0
-                pst = 0
-                g = 0
-                for b in range(D1):
-                    rf += idx[b] * crs[a, b]
-                    pst += idx[b] * cps[a, b]
-                    g += idx[b] * gtab[a, b]
+                rf = rv[a]
+                pst = pv[a]
+                g = gv[a]
                 cfa = cf[cfoff[a] + ia]
                 k1 = nb[nboff[a] + ia, 2]
                 k2 = nb[nboff[a] + ia, 3]
@@ -279,11 +275,8 @@ def _make(lim):
                     a_[4 * a + 2] -= sa * vrow * cfa
                     a_[4 * a + 3] -= sb * vrow * cfa
             # -- cell sources and the stage combination
-            rf = 0
-            pst = 0
-            for b in range(D1):
-                rf += idx[b] * crs[D, b]
-                pst += idx[b] * cps[D, b]
+            rf = rv[D]
+            pst = pv[D]
             g_, ag = coef(Af, Bf, mp, D, 0, rf, pst, NL, gk[0])
             k_, _ = coef(Af, Bf, mp, D, 1, rf, pst, NL, gk[1])
             o_a = out[0, q]
@@ -306,12 +299,26 @@ def _make(lim):
                 o_b[i] = alpha * z_b[i] + beta * (nb_ + dt * (db[i] + rr))
             a_[4 * D] += sa * vrow
             a_[4 * D + 1] += sb * vrow
-            # -- next row (odometer over the block)
+            # -- next row (odometer over the block; the offsets follow the index change k of axis a)
+            for a in range(D1):
+                rs[a] += 1
+                if rs[a] == lstr[a]:
+                    rs[a] = 0
             for a in range(D1 - 1, -1, -1):
                 idx[a] += 1
-                if idx[a] < (hi if a == bax else dims[a]):
+                k = 1
+                last = idx[a] < (hi if a == bax else dims[a])
+                if not last:
+                    k = (lo if a == bax else 0) - idx[a] + 1
+                    idx[a] = lo if a == bax else 0
+                q += k * gstr[a]
+                for c in range(D + 1):
+                    rv[c] += k * crs[c, a]
+                    pv[c] += k * cps[c, a]
+                for c in range(D):
+                    gv[c] += k * gtab[c, a]
+                if last:
                     break
-                idx[a] = lo if a == bax else 0
         for k in range(4 * D + 2):
             acc[blk, k] = a_[k]
 
@@ -319,9 +326,21 @@ def _make(lim):
     def stage(n, n0, out, alpha, dt, dims, NR, per, nb, nboff, gstr, bax, bsize, cf, cfoff,
               Af, Bf, mp, crs, cps, Gf, goff, gband, gtab, sc, vs, vm, vl, acc):
         nblk = (dims[bax] + bsize - 1) // bsize
+        _, NQ, NL = n.shape
+        D1 = dims.size
+        rows, tot = 0, 1  # ring-buffer rows of a full block: sum of its strides
+        for a in range(D1 - 1, -1, -1):
+            rows += tot
+            tot *= min(bsize, dims[bax]) if a == bax else dims[a]
         for blk in prange(nblk):
-            block(blk, n, n0, out, alpha, dt, dims, NR, per, nb, nboff, gstr, bax, bsize, cf, cfoff,
-                  Af, Bf, mp, crs, cps, Gf, goff, gband, gtab, sc, vs, vm, vl, acc)
+            # int64 index: prange's own index type would compile ``block`` a second time (uint64)
+            block(np.int64(blk), n, n0, out, alpha, dt, dims, NR, per, nb, nboff, gstr, bax, bsize, cf, cfoff,
+                  Af, Bf, mp, crs, cps, Gf, goff, gband, gtab, sc, vs, vm, vl, acc,
+                  np.empty((2, rows, NL)), np.empty((2, rows, NL)), np.empty((3, NL + 1)), np.empty((2, NL)),
+                  np.empty((2, NL + 4)), np.empty((2, NL + 2)), np.empty((2, NL + 1)), np.empty((2, NL)),
+                  np.empty(4 * D1 + 6), np.empty(D1, np.int64), np.empty(D1, np.int64), np.empty(D1 + 1, np.int64),
+                  np.empty(D1 + 3, np.int64), np.empty(D1 + 3, np.int64), np.empty(D1 + 2, np.int64),
+                  np.empty(D1, np.int64))
 
     return stage
 

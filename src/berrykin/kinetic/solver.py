@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import IntegrationError, ParameterError
+import warnings
+
+from ..errors import IntegrationError, ParameterError, PeriodicityWarning
 from . import jax_backend, kernels, reference
-from .coefficients import as_kinetic_grid, coefficients_close, evaluate_coefficients
+from .coefficients import as_kinetic_grid, coefficient_mismatch, coefficients_close, evaluate_coefficients
 from .grids import HomogeneousGrid
 from .ledger import SOURCE_KINDS, Ledger
 from .options import Scheme, SKETerms
@@ -101,6 +103,7 @@ class KineticSolver:
         self._time_dependent = time_dependent
         self._uniform = True if self.homogeneous else uniform_in_r
         self._static = None
+        self._seams_checked = False
         self._bc_cache = {}  # boundary values of a time-independent inflow, per axis
         self._fused = None  # decided at the first step (a fast path of FAST_PATHS or none)
         self._fast = None
@@ -136,6 +139,35 @@ class KineticSolver:
             c0 = ev(t0)
             ts = t0 + (t1 - t0) * np.array([0.37, 0.71, 1.0])
             self._time_dependent = not all(coefficients_close(c0, ev(t)) for t in ts)
+        if not self._uniform and not self._seams_checked:
+            self._seams_checked = True
+            self._check_seams(t0)
+
+    def _check_seams(self, t, rtol=1e-10):
+        """Warn (:class:`~berrykin.errors.PeriodicityWarning`) for each periodic space axis whose
+        coefficients at its two ends (one interior point in the other axes, every momentum)
+        differ by more than ``rtol`` of the largest coefficient: the texture or gauge is not
+        periodic over the box, so the periodic grid joins two different problems at the seam."""
+        sp = self.grid.space
+        mid = np.array([ax.edges[0] + 0.6180339887 * (ax.edges[-1] - ax.edges[0]) for ax in sp.axes])
+        for a, ax in enumerate(sp.axes):
+            if not ax.periodic:
+                continue
+            ends = []
+            for x in (ax.edges[0], ax.edges[-1]):
+                r = mid.copy()
+                r[a] = x
+                ends.append(evaluate_coefficients(self.frame, self.grid, self.terms, t, True, r_ref=r))
+            if coefficients_close(*ends, rtol=rtol):
+                continue
+            gap = coefficient_mismatch(*ends)
+            warnings.warn(
+                f"space axis {a} ({ax.name}) is periodic but the sKE coefficients at its ends "
+                f"{ax.name} = {ax.edges[0]:.6g} and {ax.edges[-1]:.6g} differ by {gap:.3g} of the largest "
+                "coefficient (the texture or gauge potential is not periodic over the box): the result "
+                "has a jump at the seam and its ledger does not close; make the box a period of the "
+                "texture, use the kinetic frame for a uniform field, or make the axis bounded "
+                "(periodic=False) with an inflow", PeriodicityWarning, stacklevel=4)
 
     def prepare(self, t_span):
         """Decide (by probing, where not given) whether the coefficients depend on time over
