@@ -68,6 +68,21 @@ def coef(Af, Bf, mp, cidx, comp, rf, pst, length, scratch):
     return scratch[:length], 1.0
 
 
+@njit(inline="always")
+def block_strides(dims, bax, lo, hi, lstr, coff):
+    """Row strides ``lstr`` of the row axes inside the block ``[lo, hi)`` of axis ``bax`` and the
+    ring-buffer offsets ``coff`` (one slot per stride); returns the ring-buffer rows ``coff[-1]``."""
+    D1 = dims.size
+    tot = 1
+    for a in range(D1 - 1, -1, -1):
+        lstr[a] = tot
+        tot *= (hi - lo) if a == bax else dims[a]
+    coff[0] = 0
+    for a in range(D1):
+        coff[a + 1] = coff[a] + lstr[a]
+    return coff[D1]
+
+
 def _make(lim):
     L = limiter_fn(lim)
     flux = upwind_flux
@@ -113,8 +128,9 @@ def _make(lim):
               Af, Bf, mp, crs, cps, Gf, goff, gband, gtab, sc, vs, vm, vl, acc,
               S, F, u, gk, rb, sl, f3, div, a_, idx, lstr, coff, rv, pv, gv, rs):
         """One parallel block: the planes ``[lo, hi)`` of the last space axis, every row, with the
-        work arrays of :func:`stage` (compiled without reference counting: no allocation here, and
-        the row views cost no atomic increments)."""
+        work arrays of :func:`stage` and the block's row strides ``lstr`` and ring-buffer offsets
+        ``coff`` (:func:`block_strides`); compiled without reference counting: no allocation here,
+        and the row views cost no atomic increments."""
         _, NQ, NL = n.shape
         D1 = dims.size
         D = D1 + 1
@@ -122,13 +138,7 @@ def _make(lim):
         ca_, cb_, cp, cm, ep, em = sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
         lo = blk * bsize
         hi = min(dims[bax], lo + bsize)
-        tot = 1
-        for a in range(D1 - 1, -1, -1):
-            lstr[a] = tot
-            tot *= (hi - lo) if a == bax else dims[a]
-        coff[0] = 0
-        for a in range(D1):
-            coff[a + 1] = coff[a] + lstr[a]
+        tot = lstr[0] * ((hi - lo) if bax == 0 else dims[0])  # rows of the block
         for k in range(4 * D + 2):
             a_[k] = 0.0
         for a in range(D1):
@@ -326,20 +336,20 @@ def _make(lim):
     def stage(n, n0, out, alpha, dt, dims, NR, per, nb, nboff, gstr, bax, bsize, cf, cfoff,
               Af, Bf, mp, crs, cps, Gf, goff, gband, gtab, sc, vs, vm, vl, acc):
         nblk = (dims[bax] + bsize - 1) // bsize
-        _, NQ, NL = n.shape
+        NL = n.shape[2]
         D1 = dims.size
-        rows, tot = 0, 1  # ring-buffer rows of a full block: sum of its strides
-        for a in range(D1 - 1, -1, -1):
-            rows += tot
-            tot *= min(bsize, dims[bax]) if a == bax else dims[a]
         for blk in prange(nblk):
+            lo = blk * bsize
+            lstr = np.empty(D1, np.int64)
+            coff = np.empty(D1 + 1, np.int64)
+            rows = block_strides(dims, bax, lo, min(dims[bax], lo + bsize), lstr, coff)
             # int64 index: prange's own index type would compile ``block`` a second time (uint64)
             block(np.int64(blk), n, n0, out, alpha, dt, dims, NR, per, nb, nboff, gstr, bax, bsize, cf, cfoff,
                   Af, Bf, mp, crs, cps, Gf, goff, gband, gtab, sc, vs, vm, vl, acc,
                   np.empty((2, rows, NL)), np.empty((2, rows, NL)), np.empty((3, NL + 1)), np.empty((2, NL)),
                   np.empty((2, NL + 4)), np.empty((2, NL + 2)), np.empty((2, NL + 1)), np.empty((2, NL)),
-                  np.empty(4 * D1 + 6), np.empty(D1, np.int64), np.empty(D1, np.int64), np.empty(D1 + 1, np.int64),
-                  np.empty(D1 + 3, np.int64), np.empty(D1 + 3, np.int64), np.empty(D1 + 2, np.int64),
+                  np.empty(4 * D1 + 6), np.empty(D1, np.int64), lstr, coff,
+                  np.empty(D1 + 2, np.int64), np.empty(D1 + 2, np.int64), np.empty(D1 + 1, np.int64),
                   np.empty(D1, np.int64))
 
     return stage
